@@ -93,5 +93,7 @@ class ResourceFailure(HeatError):
         self.resource_name = resource_name
         self.action = action
         self.cause = cause
-        detail = cause.message if isinstance(cause, HeatError) else f"{type(cause).__name__}: {cause}"
+        detail = (
+            cause.message if isinstance(cause, HeatError) else f"{type(cause).__name__}: {cause}"
+        )
         super().__init__(f"{resource_name}: {action} failed: {detail}")

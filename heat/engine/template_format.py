@@ -120,7 +120,11 @@ def _load_json(text: str, filename: str):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise TemplateError(
-            [Finding("parse-error", (), f"{filename}: invalid JSON: {exc.msg}", exc.lineno, exc.colno)]
+            [
+                Finding(
+                    "parse-error", (), f"{filename}: invalid JSON: {exc.msg}", exc.lineno, exc.colno
+                )
+            ]
         ) from None
     except RecursionError:
         raise TemplateError(
@@ -171,9 +175,7 @@ class SourceMap:
 
     def locate_all(self, findings):
         """The findings with line:column filled in where they had none."""
-        return [
-            f if f.line is not None else f.located(*self.locate(f.path)) for f in findings
-        ]
+        return [f if f.line is not None else f.located(*self.locate(f.path)) for f in findings]
 
 
 # -- the position index for JSON: a small scanner over the text the C parser accepted --
