@@ -65,7 +65,7 @@ def format_cycle(cycle: list[str]) -> str:
 
 
 def _strongly_connected(requires: Mapping[str, frozenset[str]]) -> list[set[str]]:
-    """Tarjan's algorithm, iterative so that a 10,000-long chain does not hit the recursion limit."""
+    """Tarjan's algorithm, iterative: a 10,000-long chain must not hit the recursion limit."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
