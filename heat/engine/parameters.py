@@ -378,7 +378,6 @@ class _DeclarationReader:
     def _read_type(self) -> bool:
         """Set the type (String when it is bad, so the rest can still be read)."""
         type_name = self.decl.get("Type")
-        message = None
         if "Type" not in self.decl:
             self.add("missing-parameter-type", None, "a parameter declaration needs a Type")
         elif not isinstance(type_name, str):
@@ -393,7 +392,7 @@ class _DeclarationReader:
         elif type_name not in TYPES:
             message = f'unknown parameter type "{type_name}"{_suggest(type_name, TYPES)}'
             self.add("unknown-parameter-type", ("Type",), message)
-        known = type_name in TYPES
+        known = isinstance(type_name, str) and type_name in TYPES
         self.fields["type"] = type_name if known else "String"
         item = type_name[5:-1] if known and type_name.startswith("List<") else type_name
         self.fields["cloud_check"] = CLOUD_CHECKS.get(item) if known else None
