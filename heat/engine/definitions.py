@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 DELETION_POLICIES = ("Delete", "Retain", "Snapshot")
 
 
-@dataclass(frozen=True, eq=False)
+# Not frozen: a frozen dataclass pays for object.__setattr__ per field, and templates
+# with thousands of resources build thousands of these. Treat instances as read-only.
+@dataclass(slots=True, eq=False)
 class ResourceDefinition:
     """One entry of the Resources section, parsed."""
 
@@ -35,7 +37,7 @@ class ResourceDefinition:
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(slots=True, eq=False)
 class OutputDefinition:
     """One entry of the Outputs section, parsed."""
 

@@ -139,8 +139,11 @@ class StackDefinition:
             for name, d in self.analysis.resources.items()
             if d.condition is None or self.scope.condition(d.condition)
         }
+        active_names = frozenset(active)
         for name, definition in active.items():
-            for needed in sorted(definition.requires - active.keys()):
+            if definition.requires <= active_names:
+                continue
+            for needed in sorted(definition.requires - active_names):
                 findings.append(
                     Finding(
                         "inactive-reference",
@@ -154,7 +157,7 @@ class StackDefinition:
             if d.condition is None or self.scope.condition(d.condition)
         }
         for name, output in self.outputs.items():
-            for needed in sorted(output.requires - active.keys()):
+            for needed in sorted(output.requires - active_names):
                 findings.append(
                     Finding(
                         "inactive-reference",
@@ -163,7 +166,8 @@ class StackDefinition:
                     )
                 )
         self.resources = active
-        self.graph = self.analysis.graph.subgraph(active)
+        if len(active) < len(self.analysis.resources):
+            self.graph = self.analysis.graph.subgraph(active)
         return findings
 
     def raise_if_invalid(self) -> None:
