@@ -1,4 +1,7 @@
-"""Packaging shim: the metadata lives in pyproject.toml."""
-from setuptools import setup
+"""Packaging shim: the metadata lives in pyproject.toml; the package list lives here."""
 
-setup()
+from setuptools import find_packages, setup
+
+# pyproject.toml maps heat.cloudinit to the top-level cloudinit/ directory, but package
+# discovery only walks real directories, so it never finds that package: name it here.
+setup(packages=[*find_packages(include=["heat*"]), "heat.cloudinit"])
