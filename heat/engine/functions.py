@@ -268,7 +268,7 @@ class Select(Function):
     def validate(self, ctx):
         if expect_list(self, ctx, (2,)):
             index = self.args[0]
-            if _is_literal(index) and not _as_index(index):
+            if _is_literal(index) and _as_index(index) is None:
                 ctx.add("function-arguments", self.path, "Fn::Select index must be an integer")
 
     def result(self, scope):
