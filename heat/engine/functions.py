@@ -67,9 +67,12 @@ class Function:
     def validate(self, ctx: ParseContext) -> None:
         """Append findings about the arguments to ctx; never raise."""
 
-    def dependencies(self) -> Iterator[str]:
-        """Names of the resources this function needs to exist before it can give a result."""
-        yield from dependencies(self.args)
+    def dependencies(self, condition=None) -> Iterator[str]:
+        """Names of the resources this function needs to exist before it can give a result.
+
+        See the module-level dependencies() for `condition`.
+        """
+        yield from dependencies(self.args, condition)
 
     def result(self, scope):
         raise NotImplementedError
@@ -97,16 +100,20 @@ def resolve(value, scope):
     return value
 
 
-def dependencies(value) -> Iterator[str]:
-    """Every resource name a (parsed) value refers to."""
+def dependencies(value, condition=None) -> Iterator[str]:
+    """Every resource name a (parsed) value refers to.
+
+    Without `condition` both branches of every Fn::If count (the graph orders both, as an
+    update may switch branches); with `condition` (name -> bool) only the branch taken does.
+    """
     if isinstance(value, Function):
-        yield from value.dependencies()
+        yield from value.dependencies(condition)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from dependencies(item)
+            yield from dependencies(item, condition)
     elif isinstance(value, list):
         for item in value:
-            yield from dependencies(item)
+            yield from dependencies(item, condition)
 
 
 def _is_literal(value) -> bool:
@@ -177,7 +184,7 @@ class Ref(Function):
                 f'Ref to unknown parameter or resource "{target}"{_suggest(target, known)}',
             )
 
-    def dependencies(self):
+    def dependencies(self, condition=None):
         yield self.args  # the graph ignores names that are parameters
 
     def result(self, scope):
@@ -219,7 +226,7 @@ class GetAtt(Function):
             if problem:
                 ctx.add("unknown-attribute", self.path, problem)
 
-    def dependencies(self):
+    def dependencies(self, condition=None):
         if isinstance(self.args, list) and self.args:
             yield self.args[0]
 
@@ -510,9 +517,9 @@ class Sub(Function):
         ctx.add("unknown-reference", self.path, f'Fn::Sub refers to unknown name "{name}"')
         return ""
 
-    def dependencies(self):
+    def dependencies(self, condition=None):
         if isinstance(self.args, list) and len(self.args) == 2:
-            yield from dependencies(self.args[1])
+            yield from dependencies(self.args[1], condition)
         for part in self.parts:
             if isinstance(part, tuple) and part[0] != "var":
                 yield part[1]
@@ -549,9 +556,15 @@ class If(Function):
             return
         _check_condition_name(self, self.args[0], ctx)
 
-    def dependencies(self):
+    def dependencies(self, condition=None):
         # Both branches may be taken on a later update, so both order the graph.
-        yield from dependencies(self.args[1:] if isinstance(self.args, list) else [])
+        if not isinstance(self.args, list) or len(self.args) != 3:
+            return
+        if condition is None:
+            yield from dependencies(self.args[1:])
+        else:
+            taken = self.args[1] if condition(self.args[0]) else self.args[2]
+            yield from dependencies(taken, condition)
 
     def result(self, scope):
         condition, when_true, when_false = self.args

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from heat.common.exception import InvalidInput, NotSupported, TemplateError
-from heat.engine import rules
+from heat.engine import functions, rules
 from heat.engine.conditions import Conditions
 from heat.engine.findings import Finding
 from heat.engine.parameters import Parameters, StackIdentity
@@ -143,7 +143,10 @@ class StackDefinition:
         for name, definition in active.items():
             if definition.requires <= active_names:
                 continue
-            for needed in sorted(definition.requires - active_names):
+            # Only the Fn::If branches taken count: `!If [C, !Ref X, ...]` with X under C is fine.
+            live = self._live_requires(definition.properties, definition.metadata)
+            live.update(definition.depends_on)
+            for needed in sorted(live - active_names):
                 findings.append(
                     Finding(
                         "inactive-reference",
@@ -157,7 +160,9 @@ class StackDefinition:
             if d.condition is None or self.scope.condition(d.condition)
         }
         for name, output in self.outputs.items():
-            for needed in sorted(output.requires - active_names):
+            if output.requires <= active_names:
+                continue
+            for needed in sorted(self._live_requires(output.value) - active_names):
                 findings.append(
                     Finding(
                         "inactive-reference",
@@ -169,6 +174,16 @@ class StackDefinition:
         if len(active) < len(self.analysis.resources):
             self.graph = self.analysis.graph.subgraph(active)
         return findings
+
+    def _live_requires(self, *values) -> set[str]:
+        """The resources the values need with this stack's condition values."""
+        resources = self.analysis.resources
+        return {
+            name
+            for value in values
+            for name in functions.dependencies(value, self.scope.condition)
+            if name in resources
+        }
 
     def raise_if_invalid(self) -> None:
         if self.findings:
