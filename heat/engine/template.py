@@ -239,8 +239,7 @@ class _Analyser:
         metadata = functions.parse(body.get("Metadata") or {}, path + ("Metadata",), ctx)
         depends_on = self._depends_on(name, body.get("DependsOn"), ctx)
         condition = body.get("Condition")
-        if condition is not None and condition not in ctx.conditions:
-            self.add("unknown-condition", path + ("Condition",), f'unknown condition "{condition}"')
+        self._check_condition(path, condition, ctx)
         policies = {}
         for key in ("DeletionPolicy", "UpdateReplacePolicy"):
             policies[key] = body.get(key, "Delete")
@@ -270,6 +269,14 @@ class _Analyser:
             description=body.get("Description", ""),
             requires=frozenset(requires),
         )
+
+    def _check_condition(self, path, condition, ctx) -> None:
+        if condition is None:
+            return
+        if not isinstance(condition, str):
+            self.add("invalid-condition", path + ("Condition",), "Condition must be a name")
+        elif condition not in ctx.conditions:
+            self.add("unknown-condition", path + ("Condition",), f'unknown condition "{condition}"')
 
     def _depends_on(self, name, value, ctx) -> tuple[str, ...]:
         if value is None:
@@ -308,8 +315,7 @@ class _Analyser:
             else:
                 export_name = functions.parse(export["Name"], path + ("Export", "Name"), ctx)
         condition = body.get("Condition")
-        if condition is not None and condition not in ctx.conditions:
-            self.add("unknown-condition", path + ("Condition",), f'unknown condition "{condition}"')
+        self._check_condition(path, condition, ctx)
         requires = {dep for dep in functions.dependencies(value) if dep in ctx.resources}
         return OutputDefinition(
             name=name,
