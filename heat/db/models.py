@@ -1,0 +1,224 @@
+"""The database schema, as SQLAlchemy declarative models.
+
+The repository modules (heat.db.stacks, ...) use these tables through SQLAlchemy Core for
+speed; the ORM classes exist to declare the schema in one readable place and for alembic's
+comparison of models against migrations.
+
+Portability rules, so the schema behaves the same on SQLite, PostgreSQL and MySQL/MariaDB:
+timestamps are timezone-naive UTC with microseconds (MySQL's DATETIME drops them unless
+asked), strings that are indexed have lengths, long text uses LONGTEXT on MySQL, and MySQL
+tables are utf8mb4 with a binary collation so that names compare case-sensitively as on
+the other databases.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime.datetime:
+    """The current UTC time, timezone-naive, as stored in every timestamp column."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+# MySQL/MariaDB variants: microsecond timestamps, and JSON/text large enough for templates.
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+Json = sa.JSON().with_variant(mysql.JSON(), "mysql", "mariadb")
+LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+UUID_LEN = 36
+NAME_LEN = 255
+ID_LEN = 64  # project ids, engine ids, hashes
+
+TABLE_ARGS = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+
+
+# Constraint names are spelled out so that migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of the Heat models; its metadata is the schema alembic compares against."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RawTemplate(Base):
+    """A template (parsed data), its files and environment, stored once per distinct content."""
+
+    __tablename__ = "raw_template"
+    __table_args__ = (TABLE_ARGS,)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    hash: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False, unique=True)
+    template: Mapped[dict] = mapped_column(Json, nullable=False)
+    files: Mapped[dict | None] = mapped_column(Json)
+    environment: Mapped[dict | None] = mapped_column(Json)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class Stack(Base):
+    """A stack; soft-deleted (deleted_at) so that its events stay visible for a while."""
+
+    __tablename__ = "stack"
+    __table_args__ = (
+        sa.Index("ix_stack_project_name", "project_id", "name"),
+        sa.Index("ix_stack_parent_id", "parent_id"),
+        sa.Index("ix_stack_engine_id", "engine_id"),
+        sa.Index("ix_stack_deleted_at", "deleted_at"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(UUID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    project_id: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(sa.String(ID_LEN))
+    parent_id: Mapped[str | None] = mapped_column(sa.String(UUID_LEN), sa.ForeignKey("stack.id"))
+    owner_resource: Mapped[str | None] = mapped_column(sa.String(NAME_LEN))
+    raw_template_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("raw_template.id"), nullable=False
+    )
+    previous_raw_template_id: Mapped[int | None] = mapped_column(
+        sa.Integer, sa.ForeignKey("raw_template.id")
+    )
+    parameters: Mapped[dict | None] = mapped_column(Json)
+    action: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status_reason: Mapped[str | None] = mapped_column(LongText)
+    timeout_mins: Mapped[int | None] = mapped_column(sa.Integer)
+    disable_rollback: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    on_failure: Mapped[str | None] = mapped_column(sa.String(NAME_LEN))
+    tags: Mapped[list | None] = mapped_column(Json)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
+    engine_id: Mapped[str | None] = mapped_column(sa.String(ID_LEN))
+    current_traversal: Mapped[str | None] = mapped_column(sa.String(UUID_LEN))
+
+
+class Resource(Base):
+    """A resource of a stack. During a replacement two rows share a name, hence no unique."""
+
+    __tablename__ = "resource"
+    __table_args__ = (
+        sa.Index("ix_resource_stack_name", "stack_id", "name"),
+        sa.Index("ix_resource_physical_id", "physical_resource_id"),
+        # replaces/replaced_by hold ids: SQLite must never hand out a deleted row's id again.
+        {**TABLE_ARGS, "sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(sa.String(UUID_LEN), nullable=False, unique=True)
+    stack_id: Mapped[str] = mapped_column(
+        sa.String(UUID_LEN), sa.ForeignKey("stack.id"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    type: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    physical_resource_id: Mapped[str | None] = mapped_column(sa.String(NAME_LEN))
+    action: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status_reason: Mapped[str | None] = mapped_column(LongText)
+    rsrc_metadata: Mapped[dict | None] = mapped_column(Json)
+    data: Mapped[dict | None] = mapped_column(Json)
+    properties_data: Mapped[dict | None] = mapped_column(Json)
+    needed_by: Mapped[list | None] = mapped_column(Json)
+    requires: Mapped[list | None] = mapped_column(Json)
+    replaces: Mapped[int | None] = mapped_column(sa.Integer)
+    replaced_by: Mapped[int | None] = mapped_column(sa.Integer)
+    engine_id: Mapped[str | None] = mapped_column(sa.String(ID_LEN))
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
+
+
+class ResourceSecret(Base):
+    """A secret of a resource (a generated password, a secret key), encrypted at rest."""
+
+    __tablename__ = "resource_secret"
+    __table_args__ = (TABLE_ARGS,)
+
+    resource_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(NAME_LEN), primary_key=True)
+    value: Mapped[str] = mapped_column(LongText, nullable=False)
+
+
+class Event(Base):
+    """One state change of a stack or of one of its resources; ids grow with time."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        sa.Index("ix_event_stack_id_id", "stack_id", "id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(sa.String(UUID_LEN), nullable=False, unique=True)
+    stack_id: Mapped[str] = mapped_column(
+        sa.String(UUID_LEN), sa.ForeignKey("stack.id"), nullable=False
+    )
+    resource_name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    physical_resource_id: Mapped[str | None] = mapped_column(sa.String(NAME_LEN))
+    resource_type: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    reason: Mapped[str | None] = mapped_column(LongText)
+    properties: Mapped[dict | None] = mapped_column(Json)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class Engine(Base):
+    """A running (or stopped) engine process; its heartbeat says whether it is alive."""
+
+    __tablename__ = "engine"
+    __table_args__ = (TABLE_ARGS,)
+
+    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    pid: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    topic: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    started_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    heartbeat_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    stopped_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
+
+
+class StackExport(Base):
+    """An output a stack exports (Outputs.X.Export.Name), unique per project."""
+
+    __tablename__ = "stack_export"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "name"),
+        sa.Index("ix_stack_export_stack_id", "stack_id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    project_id: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    stack_id: Mapped[str] = mapped_column(
+        sa.String(UUID_LEN), sa.ForeignKey("stack.id"), nullable=False
+    )
+    value: Mapped[object | None] = mapped_column(Json)
+
+
+metadata = Base.metadata
+raw_template = RawTemplate.__table__
+stack = Stack.__table__
+resource = Resource.__table__
+resource_secret = ResourceSecret.__table__
+event = Event.__table__
+engine = Engine.__table__
+stack_export = StackExport.__table__
