@@ -146,15 +146,16 @@ def _type_problem(prop: Schema, value) -> str | None:
 
 
 def _constraint_problem(prop: Schema, value) -> str | None:
-    if prop.allowed_values and _canonical(prop, value) not in prop.allowed_values:
+    canonical = _canonical(prop, value)
+    if prop.allowed_values and canonical not in prop.allowed_values:
         allowed = ", ".join(str(v) for v in prop.allowed_values)
-        return f'"{value}" is not one of the allowed values: {allowed}'
+        return f'"{canonical}" is not one of the allowed values: {allowed}'
     if prop.min is None and prop.max is None:
         return None
     if prop.type in (INTEGER, NUMBER):
         measure, what = _to_number(value, integer=False), "value"
     else:
-        measure, what = len(value), "length"
+        measure, what = len(canonical), "length"
     if prop.min is not None and measure < prop.min:
         return f"{what} {measure} is less than the minimum of {_plain(prop.min)}"
     if prop.max is not None and measure > prop.max:
@@ -199,6 +200,8 @@ def _canonical(prop: Schema, value):
         return _to_number(value, integer=prop.type == INTEGER)
     if prop.type == BOOLEAN:
         return _to_bool(value)
+    if prop.type == STRING and not isinstance(value, str):
+        return _convert(prop, value)  # 5 is checked as "5"
     return value
 
 
