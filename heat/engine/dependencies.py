@@ -7,6 +7,7 @@ same order and the same cycle message.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Iterable, Mapping
 
@@ -46,15 +47,15 @@ class Graph:
     def order(self) -> list[str]:
         """A topological order (dependencies first), ties broken by name. Graph must be acyclic."""
         remaining = {node: len(deps) for node, deps in self.requires.items()}
-        ready = deque(sorted(node for node, count in remaining.items() if count == 0))
+        ready = sorted(node for node, count in remaining.items() if count == 0)
         out = []
         while ready:
-            node = ready.popleft()
+            node = heapq.heappop(ready)
             out.append(node)
-            for user in sorted(self.required_by[node]):
+            for user in self.required_by[node]:
                 remaining[user] -= 1
                 if remaining[user] == 0:
-                    ready.append(user)
+                    heapq.heappush(ready, user)
         if len(out) != len(self.requires):
             raise ValueError("the graph has a cycle")
         return out
