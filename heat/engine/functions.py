@@ -150,7 +150,8 @@ def expect_list(fn: Function, ctx: ParseContext, lengths: tuple[int, ...]) -> bo
     args = fn.args
     if not isinstance(args, list) or len(args) not in lengths:
         want = " or ".join(str(n) for n in lengths)
-        ctx.add("function-arguments", fn.path, f"{fn.name} takes a list of {want} arguments")
+        noun = "argument" if lengths == (1,) else "arguments"
+        ctx.add("function-arguments", fn.path, f"{fn.name} takes a list of {want} {noun}")
         return False
     return True
 
