@@ -87,7 +87,7 @@ for _tag in SHORT_TAGS:
 
 def parse(text: str | bytes, filename: str = "<template>", max_size: int = DEFAULT_MAX_SIZE):
     """Parse template text; return (data, SourceMap). Raise TemplateError on bad input."""
-    size = len(text)
+    size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
     if size > max_size:
         raise TemplateError(
             [
