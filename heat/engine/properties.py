@@ -235,6 +235,24 @@ class Properties(Mapping):
             self._values[name] = _convert(prop, value)
         self.path = path
 
+    @classmethod
+    def stored(cls, schema: Mapping[str, Schema], values: dict | None) -> Properties:
+        """Values that were checked when they were stored (e.g. of a resource being deleted).
+
+        They are not checked again: the plugin's schema may have changed since, and a
+        resource must stay deletable whatever happened to its type's schema.
+        """
+        self = cls.__new__(cls)
+        values = values or {}
+        self._values = {name: values.get(name, prop.default) for name, prop in schema.items()}
+        for name, value in values.items():
+            self._values.setdefault(name, value)
+        self.path = ()
+        return self
+
+    def as_dict(self) -> dict:
+        return dict(self._values)
+
     def __getitem__(self, name):
         return self._values[name]
 

@@ -1,0 +1,361 @@
+"""EngineService: the operations the APIs call. Thin: it loads, locks and hands over.
+
+Every operation that changes a stack validates synchronously (so the caller gets every
+finding at once), takes the stack's lock, starts the walk in the background and returns.
+The engine's identity and heartbeat live in the database; an engine that finds stacks held
+by a dead engine fails what was in progress and rolls back where rollback is enabled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from oslo_config import cfg
+
+from heat.common.context import RequestContext
+from heat.common.exception import (
+    Conflict,
+    InvalidInput,
+    ResourceNotFound,
+    StackInProgress,
+    StackNotFound,
+)
+from heat.engine import template_format
+from heat.engine.graph_run import Backoff
+from heat.engine.parameters import StackIdentity
+from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK
+from heat.engine.resource_runner import ResourceRecord
+from heat.engine.resources import default_registry
+from heat.engine.scheduler import Scheduler
+from heat.engine.stack import ON_FAILURE, Stack, new_records
+from heat.engine.stack_definition import StackDefinition
+from heat.engine.template import Template
+
+LOG = logging.getLogger(__name__)
+
+OPTS = [
+    cfg.FloatOpt(
+        "heartbeat_interval",
+        default=5.0,
+        min=0.05,
+        help="Seconds between an engine's heartbeats (and its checks for dead engines).",
+    ),
+    cfg.FloatOpt(
+        "engine_heartbeat_timeout",
+        default=30.0,
+        min=0.1,
+        help="An engine silent for this many seconds is dead; others take its stacks over.",
+    ),
+    cfg.StrOpt("region_name", default="RegionOne", help="The region, as AWS::Region gives it."),
+    cfg.StrOpt("url_suffix", default="openstack.local", help="The domain AWS::URLSuffix gives."),
+]
+
+
+class EngineService:
+    """One engine: its database, its scheduler, its identity and heartbeat, its operations."""
+
+    def __init__(
+        self,
+        db,
+        *,
+        scheduler: Scheduler | None = None,
+        registry=None,
+        engine_id: str | None = None,
+        region: str = "RegionOne",
+        url_suffix: str = "openstack.local",
+        heartbeat_interval: float = 5.0,
+        heartbeat_timeout: float = 30.0,
+        backoff: Backoff | None = None,
+        availability_zones=None,
+    ):
+        self.db = db
+        self._own_scheduler = scheduler is None
+        self.scheduler = scheduler or Scheduler()
+        self.registry = registry or default_registry()
+        self.engine_id = engine_id or str(uuid.uuid4())
+        self.region = region
+        self.url_suffix = url_suffix
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_timeout = heartbeat_timeout
+        self.backoff = backoff or Backoff()
+        self._zones = availability_zones
+        self._busy: dict[str, threading.Event] = {}  # stack id -> set when its operation ends
+        self._busy_lock = threading.Lock()
+        self._heartbeat = None
+        self._stopped = False
+
+    @classmethod
+    def from_conf(cls, db, conf: cfg.ConfigOpts, **kwargs) -> EngineService:
+        return cls(
+            db,
+            scheduler=Scheduler.from_conf(conf),
+            region=conf.region_name,
+            url_suffix=conf.url_suffix,
+            heartbeat_interval=conf.heartbeat_interval,
+            heartbeat_timeout=conf.engine_heartbeat_timeout,
+            backoff=Backoff.from_conf(conf),
+            **kwargs,
+        )
+
+    # -- life --
+
+    def start(self) -> EngineService:
+        self.db.engines.register(self.engine_id, socket.gethostname(), os.getpid(), "engine")
+        self.recover()
+        self._heartbeat = self.scheduler.call_later(self.heartbeat_interval, self._beat)
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        if self._own_scheduler:
+            self.scheduler.shutdown(wait=True)
+        self.db.engines.stop(self.engine_id)
+
+    def _beat(self) -> None:
+        if self._stopped:
+            return
+        try:
+            self.db.engines.heartbeat(self.engine_id)
+            self.recover()
+        except Exception:  # a database outage must not end the heartbeat for good
+            LOG.exception("engine %s: heartbeat failed; retrying", self.engine_id)
+        if not self._stopped:
+            self._heartbeat = self.scheduler.call_later(self.heartbeat_interval, self._beat)
+
+    def recover(self) -> list[str]:
+        """Take over stacks held by dead engines: fail what was in progress, roll back.
+
+        Returns the ids of the stacks taken over.
+        """
+        dead = [e for e in self.db.engines.dead(self.heartbeat_timeout) if e != self.engine_id]
+        taken = []
+        for held in self.db.locks.held_by(dead):
+            if not self.db.locks.steal(held["id"], held["engine_id"], self.engine_id):
+                continue  # another engine was quicker
+            taken.append(held["id"])
+            self._take_over(held["id"], held["engine_id"])
+        return taken
+
+    def _take_over(self, stack_id: str, dead_engine: str) -> None:
+        stack = self._load(self.db.stacks.get(stack_id))
+        action = stack.row["action"]
+        reason = f"engine {dead_engine} stopped while {action} was in progress"
+        for row in self.db.resources.in_progress(stack_id):
+            record = ResourceRecord.from_row(row)
+            stack.steps.transition(record, record.action, FAILED, reason)
+        stack._set_state(action, FAILED, reason)
+        done = self._mark_busy(stack_id)
+        rollback = not stack.row["disable_rollback"] and stack.row.get("on_failure") != "DO_NOTHING"
+        if action == CREATE and rollback:
+            stack.rollback_create(done)
+        elif action == ROLLBACK:
+            stack.rollback_create(done)
+        else:
+            stack._release(done)
+
+    # -- helpers --
+
+    def availability_zones(self, region: str) -> list[str]:
+        return list(self._zones(region)) if self._zones else ["nova"]
+
+    def _mark_busy(self, stack_id: str):
+        event = threading.Event()
+        with self._busy_lock:
+            self._busy[stack_id] = event
+
+        def done():
+            with self._busy_lock:
+                if self._busy.get(stack_id) is event:
+                    del self._busy[stack_id]
+            event.set()
+
+        return done
+
+    def wait(self, stack_id: str, timeout: float | None = None) -> bool:
+        """Block until this engine's current operation on the stack ends; False on timeout."""
+        with self._busy_lock:
+            event = self._busy.get(stack_id)
+        return True if event is None else event.wait(timeout)
+
+    def _identity(self, project_id, name, stack_id) -> StackIdentity:
+        return StackIdentity(project_id, name, stack_id, self.region, self.url_suffix)
+
+    def _find(self, ctx: RequestContext, name_or_id: str, deleted_ok: bool = False) -> dict:
+        row = self.db.stacks.find(ctx.project_id, name_or_id)
+        if row is None and deleted_ok:
+            # A deleted stack is still known by its id (its events remain), as in AWS.
+            row = self.db.stacks.get(name_or_id)
+            if row is not None and row["project_id"] != ctx.project_id:
+                row = None
+        if row is None:
+            raise StackNotFound(name_or_id)
+        return row
+
+    def _load(self, row: dict) -> Stack:
+        template = Template(self.db.templates.get(row["raw_template_id"])["template"])
+        definition = StackDefinition(
+            template,
+            row["parameters"] or {},
+            self._identity(row["project_id"], row["name"], row["id"]),
+            registry=self.registry,
+            require_all_parameters=False,
+            availability_zones=self.availability_zones,
+        )
+        records = {}
+        for resource in self.db.resources.list(row["id"]):
+            records[resource["name"]] = ResourceRecord.from_row(resource)
+        return Stack(self, row, template, definition, records)
+
+    # -- operations --
+
+    def validate_template(self, ctx: RequestContext, template_text, parameters=None) -> dict:
+        template = Template.parse(template_text)
+        definition = StackDefinition(
+            template,
+            parameters or {},
+            self._identity(ctx.project_id, "validate", "validate"),
+            registry=self.registry,
+            require_all_parameters=False,
+        )
+        definition.raise_if_invalid()
+        return {"Description": template.description, "Parameters": definition.parameters.schemas}
+
+    def create_stack(
+        self,
+        ctx: RequestContext,
+        name: str,
+        template_text,
+        parameters=None,
+        *,
+        timeout_mins: int | None = None,
+        disable_rollback: bool = False,
+        on_failure: str | None = None,
+        tags=(),
+    ) -> dict:
+        """Validate, store and start creating a stack; returns {"stack_id", "stack_name"}."""
+        if on_failure is not None and on_failure not in ON_FAILURE:
+            raise InvalidInput(f"OnFailure must be one of {', '.join(ON_FAILURE)}")
+        if self.db.stacks.find(ctx.project_id, name) is not None:
+            raise Conflict(f"Stack {name} already exists")
+        stack_id = str(uuid.uuid4())
+        template = (
+            template_text
+            if isinstance(template_text, Template)
+            else Template.parse(template_text, max_size=template_format.DEFAULT_MAX_SIZE)
+        )
+        definition = StackDefinition(
+            template,
+            parameters or {},
+            self._identity(ctx.project_id, name, stack_id),
+            registry=self.registry,
+            availability_zones=self.availability_zones,
+        )
+        definition.raise_if_invalid()
+        template_id = self.db.templates.store(template.data)
+        params = definition.parameters
+        row = {
+            "id": stack_id,
+            "name": name,
+            "project_id": ctx.project_id,
+            "user_id": ctx.user_id,
+            "raw_template_id": template_id,
+            "parameters": params.values(),
+            "action": CREATE,
+            "status": IN_PROGRESS,
+            "status_reason": "Stack CREATE started",
+            "timeout_mins": timeout_mins,
+            "disable_rollback": bool(disable_rollback),
+            "on_failure": on_failure,
+            "tags": list(tags),
+            "engine_id": self.engine_id,
+        }
+        self.db.stacks.insert(row, secret_parameters=params.no_echo_names())
+        records = new_records(self.db, stack_id, definition)
+        stack = Stack(self, self.db.stacks.get(stack_id), template, definition, records)
+        stack._set_state(CREATE, IN_PROGRESS, "Stack CREATE started")
+        stack.create(self._mark_busy(stack_id))
+        return {"stack_id": stack_id, "stack_name": name}
+
+    def delete_stack(self, ctx: RequestContext, name_or_id: str) -> None:
+        row = self._find(ctx, name_or_id)
+        if not self.db.locks.acquire(row["id"], self.engine_id):
+            raise StackInProgress(row["name"], f"{row['action']}_{row['status']}")
+        try:
+            stack = self._load(self.db.stacks.get(row["id"]))
+        except Exception:
+            self.db.locks.release(row["id"], self.engine_id)
+            raise
+        stack.delete(self._mark_busy(row["id"]))
+
+    # -- reading --
+
+    def list_stacks(self, ctx: RequestContext, **filters) -> list[dict]:
+        return [self._stack_summary(r) for r in self.db.stacks.list(ctx.project_id, **filters)]
+
+    def show_stack(self, ctx: RequestContext, name_or_id: str) -> dict:
+        row = self._find(ctx, name_or_id)
+        stack = self._load(row)
+        summary = self._stack_summary(row)
+        summary["parameters"] = stack.definition.parameters.display(include_pseudo=True)
+        summary["outputs"] = stack.outputs() if row["status"] == COMPLETE else []
+        summary["description"] = stack.template.description
+        return summary
+
+    def _stack_summary(self, row: dict) -> dict:
+        return {
+            "id": row["id"],
+            "stack_name": row["name"],
+            "project": row["project_id"],
+            "stack_status": f"{row['action']}_{row['status']}",
+            "stack_status_reason": row["status_reason"] or "",
+            "creation_time": row["created_at"],
+            "updated_time": row["updated_at"],
+            "deletion_time": row["deleted_at"],
+            "timeout_mins": row["timeout_mins"],
+            "disable_rollback": row["disable_rollback"],
+            "tags": row["tags"] or [],
+            "parent": row["parent_id"],
+        }
+
+    def list_resources(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
+        row = self._find(ctx, name_or_id)
+        return [self._resource_summary(r) for r in self.db.resources.list(row["id"])]
+
+    def show_resource(self, ctx: RequestContext, name_or_id: str, resource_name: str) -> dict:
+        row = self._find(ctx, name_or_id)
+        resource = self.db.resources.get_by_name(row["id"], resource_name)
+        if resource is None:
+            raise ResourceNotFound(row["name"], resource_name)
+        summary = self._resource_summary(resource)
+        summary["metadata"] = resource["rsrc_metadata"] or {}
+        return summary
+
+    @staticmethod
+    def _resource_summary(row: dict) -> dict:
+        return {
+            "resource_name": row["name"],
+            "resource_type": row["type"],
+            "physical_resource_id": row["physical_resource_id"] or "",
+            "resource_status": f"{row['action']}_{row['status']}",
+            "resource_status_reason": row["status_reason"] or "",
+            "updated_time": row["updated_at"] or row["created_at"],
+            "required_by": [],
+            "requires": row["requires"] or [],
+        }
+
+    def list_events(self, ctx: RequestContext, name_or_id: str, resource_name=None, **kw):
+        row = self._find(ctx, name_or_id, deleted_ok=True)
+        return self.db.events.list(row["id"], resource_name=resource_name, **kw)
+
+    def get_template(self, ctx: RequestContext, name_or_id: str) -> dict:
+        row = self._find(ctx, name_or_id)
+        return self.db.templates.get(row["raw_template_id"])["template"]
+
+    def stack_outputs(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
+        return self._load(self._find(ctx, name_or_id)).outputs()
