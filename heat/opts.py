@@ -16,6 +16,7 @@ _OPT_MODULES = [
     ("database", "heat.db.session"),
     ("database", "heat.db.events"),
     (None, "heat.engine.scheduler"),
+    (None, "heat.engine.service"),
 ]
 
 
