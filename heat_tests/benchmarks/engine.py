@@ -60,6 +60,60 @@ def validate(kind: str, n: int, repeat: int) -> dict:
     return figures
 
 
+def create(kind: str, n: int, db_url: str | None) -> dict:
+    """Store, create, load and delete a generated stack; seconds and SQL statements each."""
+    import resource as rlimit
+    import tempfile
+
+    from cryptography.fernet import Fernet
+
+    from heat.common import crypt
+    from heat.common.context import RequestContext
+    from heat.db import migration
+    from heat.db.api import Database
+    from heat.engine.service import EngineService
+
+    workdir = tempfile.mkdtemp(prefix="heat-bench-")
+    url = db_url or f"sqlite:///{workdir}/heat.sqlite"
+    migration.db_sync(url)
+    db = Database(url, crypter=crypt.Crypter(Fernet.generate_key().decode()))
+    engine = EngineService(db).start()
+    ctx = RequestContext("bench")
+    text = generate(kind, n)
+    figures = {"benchmark": "create", "kind": kind, "n": n, "db": url.split(":")[0]}
+
+    def phase(name, fn):
+        db.reset_statement_count()
+        started = time.perf_counter()
+        result = fn()
+        figures[f"{name}_seconds"] = round(time.perf_counter() - started, 4)
+        figures[f"{name}_statements"] = db.statement_count
+        return result
+
+    template = phase("parse", lambda: Template.parse(text, "bench.json", max_size=len(text)))
+    phase("validate", lambda: StackDefinition(template, {}, IDENTITY).raise_if_invalid())
+
+    def create_and_wait():
+        stack_id = engine.create_stack(ctx, "bench", template)["stack_id"]
+        engine.wait(stack_id)
+        return stack_id
+
+    stack_id = phase("create", create_and_wait)
+    figures["status"] = engine.show_stack(ctx, stack_id)["stack_status"]
+    figures["statements_per_resource"] = round(figures["create_statements"] / n, 2)
+    phase("load", lambda: engine._load(db.stacks.get(stack_id)))
+
+    def delete_and_wait():
+        engine.delete_stack(ctx, stack_id)
+        engine.wait(stack_id)
+
+    phase("delete", delete_and_wait)
+    figures["peak_rss_mb"] = round(rlimit.getrusage(rlimit.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    engine.stop()
+    db.dispose()
+    return figures
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m heat_tests.benchmarks.engine")
     sub = parser.add_subparsers(dest="benchmark", required=True)
@@ -67,9 +121,15 @@ def main(argv=None) -> None:
     v.add_argument("--kind", choices=KINDS, default="none")
     v.add_argument("--n", type=int, default=2000)
     v.add_argument("--repeat", type=int, default=5)
+    c = sub.add_parser("create", help="store, create, load and delete a generated stack")
+    c.add_argument("--kind", choices=KINDS, default="none")
+    c.add_argument("--n", type=int, default=1000)
+    c.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
     args = parser.parse_args(argv)
     if args.benchmark == "validate":
         print(json.dumps(validate(args.kind, args.n, args.repeat)))
+    else:
+        print(json.dumps(create(args.kind, args.n, args.db)))
 
 
 if __name__ == "__main__":
