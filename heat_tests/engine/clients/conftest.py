@@ -1,0 +1,1 @@
+from heat_tests.fixtures.localcloud import localcloud, localcloud_session  # noqa: F401
