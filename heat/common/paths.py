@@ -10,7 +10,7 @@ import os
 from oslo_config import cfg
 
 
-def _default_state_dir() -> str:
+def default_state_dir() -> str:
     # XDG base directories: data belongs under $XDG_DATA_HOME, else ~/.local/share.
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(
         os.path.expanduser("~"), ".local", "share"
@@ -21,7 +21,7 @@ def _default_state_dir() -> str:
 OPTS = [
     cfg.StrOpt(
         "state_dir",
-        default=_default_state_dir(),
+        default=default_state_dir(),
         sample_default="$XDG_DATA_HOME/heat (else ~/.local/share/heat)",
         help="Directory for Heat's local state: the SQLite database and the generated "
         "encryption key.",

@@ -306,8 +306,10 @@ class Split(Function):
     name = "Fn::Split"
 
     def validate(self, ctx):
-        if expect_list(self, ctx, (2,)) and not isinstance(self.args[0], str):
-            ctx.add("function-arguments", self.path, "Fn::Split delimiter must be a string")
+        if expect_list(self, ctx, (2,)) and (not isinstance(self.args[0], str) or not self.args[0]):
+            ctx.add(
+                "function-arguments", self.path, "Fn::Split delimiter must be a non-empty string"
+            )
 
     def result(self, scope):
         delimiter, text = self.args

@@ -402,7 +402,23 @@ P = "Resources.R.Properties.P"
         ),
         (
             {"Fn::Split": [None, "a"]},
-            [("function-arguments", f"{P}.Fn::Split", "Fn::Split delimiter must be a string")],
+            [
+                (
+                    "function-arguments",
+                    f"{P}.Fn::Split",
+                    "Fn::Split delimiter must be a non-empty string",
+                )
+            ],
+        ),
+        (
+            {"Fn::Split": ["", "a"]},
+            [
+                (
+                    "function-arguments",
+                    f"{P}.Fn::Split",
+                    "Fn::Split delimiter must be a non-empty string",
+                )
+            ],
         ),
         (
             {"Fn::Replace": ["a", "b"]},
