@@ -722,7 +722,7 @@ def parse(value, path: tuple, ctx: ParseContext, conditions: bool = False):
                 ctx.add(
                     "unknown-function",
                     path + (key,),
-                    f"unknown function {key}{_suggest(key, FUNCTIONS)}",
+                    f"unknown function {key}{_suggest(key, [*FUNCTIONS, *ctx.extra_functions])}",
                 )
         return {key: parse(item, path + (key,), ctx, conditions) for key, item in value.items()}
     if isinstance(value, list):
