@@ -72,11 +72,10 @@ class Resources:
         keys = set().union(*rows)
         rows = [{key: row.get(key) for key in keys} for row in rows]
         with self._engine.begin() as conn:
-            if self._engine.dialect.insert_executemany_returning_sort_by_parameter_order:
-                result = conn.execute(
-                    _R.insert().returning(_R.c.name, _R.c.id, sort_by_parameter_order=True),
-                    rows,
-                )
+            if self._engine.dialect.insert_executemany_returning:
+                # Names identify the rows, so RETURNING needs no particular row order; that
+                # lets SQLAlchemy batch all rows into one INSERT ... VALUES (...), (...).
+                result = conn.execute(_R.insert().returning(_R.c.name, _R.c.id), rows)
                 return {name: rid for name, rid in result}
             # MySQL (unlike MariaDB) cannot RETURNING: find the new ids by their uuids.
             conn.execute(_R.insert(), rows)
