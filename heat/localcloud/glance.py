@@ -102,7 +102,10 @@ class Glance(Service):
         images = [self.view(i) for i in self.images.list()]
         for key in ("name", "status", "visibility", "id"):
             if key in req.GET:
-                images = [i for i in images if i[key] == req.GET[key]]
+                # Glance's `in:a,b` operator matches any of several values.
+                value = req.GET[key]
+                wanted = set(value[3:].split(",")) if value.startswith("in:") else {value}
+                images = [i for i in images if i[key] in wanted]
         body = {"images": images, "first": "/v2/images", "schema": "/v2/schemas/images"}
         marker = req.GET.get("marker")
         if marker:

@@ -43,7 +43,9 @@ def state_of(server: dict, now: float) -> State | None:
         return State("DELETED", "deleted", "deleting", NOSTATE)
     if server.get("error_at") is not None and now >= server["error_at"]:
         fault = dict(server["fault"], created=iso_seconds(server["error_at"]))
-        return State("ERROR", "error", None, NOSTATE, fault, server["active_at"] <= now)
+        # A server that failed at boot never launched; one that failed later (delete) did.
+        launched = server["error_at"] > server["active_at"]
+        return State("ERROR", "error", None, NOSTATE, fault, launched)
     if now < server["active_at"]:
         return State("BUILD", "building", "spawning", NOSTATE)
     if server.get("stopped"):

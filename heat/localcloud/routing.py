@@ -72,7 +72,7 @@ class Router:
         """The handler and path parameters for a request; ApiError 404/405 if none."""
         allowed = []
         for route_method, pattern, handler in self._routes:
-            found = pattern.match(path)
+            found = pattern.match(path or "/")
             if found is None:
                 continue
             if route_method == method or (route_method == "GET" and method == "HEAD"):
