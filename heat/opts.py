@@ -10,6 +10,7 @@ import itertools
 # (config group, module declaring `OPTS` for it); group None is [DEFAULT].
 _OPT_MODULES = [
     (None, "heat.engine.template_format"),
+    (None, "heat.localcloud.settings"),
     (None, "heat.engine.userdata"),
     (None, "heat.common.paths"),
     (None, "heat.common.crypt"),
