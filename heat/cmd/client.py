@@ -65,7 +65,11 @@ def _summary(template: Template, definition: StackDefinition) -> dict:
     """Description and Parameters, as CloudFormation's ValidateTemplate answers."""
     params = {}
     for name, schema in definition.parameters.schemas.items():
-        entry = {"Type": schema.type, "NoEcho": schema.no_echo, "Description": schema.description}
+        entry = {
+            "Type": schema.type,
+            "NoEcho": schema.no_echo,
+            "Description": schema.description or "",
+        }
         if schema.default is not None:
             entry["Default"] = MASK if schema.no_echo else _plain(schema.default)
         if schema.allowed_values:
