@@ -302,9 +302,11 @@ class GraphRun:
     # on one thread with no hand-off per node. Checks come back through the timer heap as
     # their own pool tasks (_check). All loops, no recursion: a 10,000-node chain is safe.
 
-    def _drain(self) -> None:
-        node = None
+    def _drain(self, node=None, step=None, checks: int = 0) -> None:
+        """Pool task: check `node` if given, then start ready nodes until there are none."""
         try:
+            if node is not None:
+                self._advance(node, step, checks, drainer=True)
             yield_at = time.monotonic() + _TIME_SLICE
             while True:
                 if time.monotonic() > yield_at:
@@ -324,14 +326,16 @@ class GraphRun:
             self._internal_error(node, exc)
 
     def _check(self, node, step, checks: int) -> None:
-        try:
-            with self._lock:
-                if self._finished:
-                    return
-                del self._timers[node]
-            self._advance(node, step, checks, drainer=False)
-        except BaseException as exc:
-            self._internal_error(node, exc)
+        """Timer task: the next check of `node` is due."""
+        with self._lock:
+            if self._finished:
+                return
+            del self._timers[node]
+            # Become a drainer for the rest of this task, so the nodes this check unblocks
+            # start on this thread with no further pool hand-off.
+            self._drainers += 1
+            self._busy += 1
+        self._drain(node, step, checks)
 
     def _internal_error(self, node, exc: BaseException) -> None:
         # Only a bug here (or a scheduler shut down under us) gets this far; end the run rather

@@ -548,16 +548,23 @@ def test_step_hint_overrides_the_backoff(sched):
 
 def test_chain_of_twenty_with_one_backoff_each_is_fast(sched):
     graph = {i: [i - 1] if i else [] for i in range(20)}
-    journal = Journal()
-    started = time.monotonic()
-    make = factory(journal, {i: {"checks": 2} for i in range(20)})
-    outcome = GraphRun(sched, graph, make).start().wait(WAIT)
-    elapsed = time.monotonic() - started
-    print(f"20-node chain, 2 checks each: {elapsed * 1000:.0f} ms")
-    assert outcome.status is Status.COMPLETE
-    assert [node for event, node in journal.events if event == "start"] == list(range(20))
-    # 20 back-off delays of 5 ms is 100 ms; a thread sleeping a polling interval would not fit.
-    assert elapsed < 0.2
+    timings = []
+    # Best of three: one run can lose 100 ms to a busy machine's CPU scheduler, three in a
+    # row cannot; what this guards against (a thread sleeping a polling interval) fails all.
+    for _ in range(3):
+        journal = Journal()
+        make = factory(journal, {i: {"checks": 2} for i in range(20)})
+        started = time.monotonic()
+        outcome = GraphRun(sched, graph, make).start().wait(WAIT)
+        timings.append(time.monotonic() - started)
+        assert outcome.status is Status.COMPLETE
+        assert [node for event, node in journal.events if event == "start"] == list(range(20))
+        assert journal.count("check", 19) == 2
+        if timings[-1] < 0.2:
+            break
+    print("20-node chain, 2 checks each:", ", ".join(f"{t * 1000:.0f} ms" for t in timings))
+    # The floor is 20 back-off delays of 5 ms = 100 ms.
+    assert 0.1 <= min(timings) < 0.2
 
 
 def test_fifty_slow_nodes_wait_concurrently_on_few_threads():
