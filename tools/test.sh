@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 tools/setup.sh test
 
-.venv/bin/ruff check heat heat_tests cloudinit
+.venv/bin/ruff check heat heat_tests cloudinit tools
 .venv/bin/ruff format --check heat heat_tests cloudinit >/dev/null || {
     echo "ruff format: files need formatting (run .venv/bin/ruff format heat heat_tests cloudinit)"
     .venv/bin/ruff format --check heat heat_tests cloudinit || true
