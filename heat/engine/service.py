@@ -25,6 +25,8 @@ from heat.common.exception import (
     StackNotFound,
 )
 from heat.engine import template_format
+from heat.engine.clients import Clients
+from heat.engine.clients.session import CloudCredentials
 from heat.engine.graph_run import Backoff
 from heat.engine.parameters import StackIdentity
 from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK
@@ -34,6 +36,7 @@ from heat.engine.scheduler import Scheduler
 from heat.engine.stack import ON_FAILURE, Stack, new_records
 from heat.engine.stack_definition import StackDefinition
 from heat.engine.template import Template
+from heat.engine.userdata import UserdataSettings
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ class EngineService:
         heartbeat_timeout: float = 30.0,
         backoff: Backoff | None = None,
         availability_zones=None,
+        cloud: CloudCredentials | None = None,
+        userdata_settings: UserdataSettings | None = None,
     ):
         self.db = db
         self._own_scheduler = scheduler is None
@@ -83,6 +88,8 @@ class EngineService:
         self.heartbeat_timeout = heartbeat_timeout
         self.backoff = backoff or Backoff()
         self._zones = availability_zones
+        self.clients = Clients(cloud)
+        self.userdata_settings = userdata_settings
         self._busy: dict[str, threading.Event] = {}  # stack id -> set when its operation ends
         self._busy_lock = threading.Lock()
         self._heartbeat = None

@@ -34,6 +34,8 @@ class StackContext:
     stack_name: str
     project_id: str
     identity: StackIdentity
+    clients: object = None  # heat.engine.clients.Clients
+    userdata_settings: object = None  # heat.engine.userdata.UserdataSettings
 
 
 class Stack:
@@ -56,7 +58,14 @@ class Stack:
         self.template = template
         self.definition = definition
         self.records = records  # name -> the current (not replaced) resource
-        self.context = StackContext(self.id, self.name, row["project_id"], definition.identity)
+        self.context = StackContext(
+            self.id,
+            self.name,
+            row["project_id"],
+            definition.identity,
+            clients=engine.clients,
+            userdata_settings=engine.userdata_settings,
+        )
         self.scope = self._scope(definition)
         self.steps = ResourceSteps(self)
         self._secret_values = [
