@@ -214,6 +214,88 @@ class StackExport(Base):
     value: Mapped[object | None] = mapped_column(Json)
 
 
+class IdentityProject(Base):
+    """A project of the local identity store (heat.identity); stacks belong to one."""
+
+    __tablename__ = "identity_project"
+    __table_args__ = (TABLE_ARGS,)
+
+    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False, unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class IdentityUser(Base):
+    """A user of the local identity store; the password is a KDF hash, never the password."""
+
+    __tablename__ = "identity_user"
+    __table_args__ = (TABLE_ARGS,)
+
+    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    default_project_id: Mapped[str | None] = mapped_column(
+        sa.String(ID_LEN), sa.ForeignKey("identity_project.id")
+    )
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class IdentityAssignment(Base):
+    """A role a user holds on a project."""
+
+    __tablename__ = "identity_assignment"
+    __table_args__ = (TABLE_ARGS,)
+
+    user_id: Mapped[str] = mapped_column(
+        sa.String(ID_LEN), sa.ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[str] = mapped_column(
+        sa.String(ID_LEN),
+        sa.ForeignKey("identity_project.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    role: Mapped[str] = mapped_column(sa.String(NAME_LEN), primary_key=True)
+
+
+class IdentityToken(Base):
+    """An issued token, kept by the SHA-256 of its id so a database leak yields no tokens."""
+
+    __tablename__ = "identity_token"
+    __table_args__ = (sa.Index("ix_identity_token_expires_at", "expires_at"), TABLE_ARGS)
+
+    id_hash: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        sa.String(ID_LEN), sa.ForeignKey("identity_user.id", ondelete="CASCADE"), nullable=False
+    )
+    project_id: Mapped[str | None] = mapped_column(sa.String(ID_LEN))
+    methods: Mapped[list] = mapped_column(Json, nullable=False)
+    audit_id: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    issued_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    expires_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class IdentityEc2Credential(Base):
+    """An EC2-style access key; the secret is encrypted at rest (heat.common.crypt)."""
+
+    __tablename__ = "identity_ec2_credential"
+    __table_args__ = (sa.Index("ix_identity_ec2_credential_user_id", "user_id"), TABLE_ARGS)
+
+    access: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    user_id: Mapped[str] = mapped_column(
+        sa.String(ID_LEN), sa.ForeignKey("identity_user.id", ondelete="CASCADE"), nullable=False
+    )
+    project_id: Mapped[str] = mapped_column(
+        sa.String(ID_LEN),
+        sa.ForeignKey("identity_project.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
 metadata = Base.metadata
 raw_template = RawTemplate.__table__
 stack = Stack.__table__
@@ -222,3 +304,8 @@ resource_secret = ResourceSecret.__table__
 event = Event.__table__
 engine = Engine.__table__
 stack_export = StackExport.__table__
+identity_project = IdentityProject.__table__
+identity_user = IdentityUser.__table__
+identity_assignment = IdentityAssignment.__table__
+identity_token = IdentityToken.__table__
+identity_ec2_credential = IdentityEc2Credential.__table__
