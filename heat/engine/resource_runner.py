@@ -226,7 +226,7 @@ class DeleteStep:
         try:
             self.steps.transition(record, DELETE, IN_PROGRESS, "state changed")
             if self.policy == "Retain":
-                return self._done("retained by its DeletionPolicy")
+                return self._done("retained: its policy is Retain")
             self.plugin = self.steps.stored_plugin(record)
             if self.plugin is None:
                 return self._done("state changed")

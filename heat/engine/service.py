@@ -25,17 +25,19 @@ from heat.common.exception import (
     StackNotFound,
 )
 from heat.engine import template_format
+from heat.engine import update as update_mod
 from heat.engine.clients import Clients
 from heat.engine.clients.session import CloudCredentials
 from heat.engine.graph_run import Backoff
 from heat.engine.parameters import StackIdentity
-from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK
+from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK, UPDATE
 from heat.engine.resource_runner import ResourceRecord
 from heat.engine.resources import default_registry
 from heat.engine.scheduler import Scheduler
 from heat.engine.stack import ON_FAILURE, Stack, new_records
 from heat.engine.stack_definition import StackDefinition
 from heat.engine.template import Template
+from heat.engine.update import StackUpdate
 from heat.engine.userdata import UserdataSettings
 
 LOG = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ class EngineService:
         self.clients = Clients(cloud)
         self.userdata_settings = userdata_settings
         self._busy: dict[str, threading.Event] = {}  # stack id -> set when its operation ends
+        self._updates: dict[str, StackUpdate] = {}  # stack id -> its update running here
         self._busy_lock = threading.Lock()
         self._heartbeat = None
         self._stopped = False
@@ -156,7 +159,7 @@ class EngineService:
         for row in self.db.resources.in_progress(stack_id):
             record = ResourceRecord.from_row(row)
             stack.steps.transition(record, record.action, FAILED, reason)
-        stack._set_state(action, FAILED, reason)
+        stack.set_state(action, FAILED, reason)
         done = self._mark_busy(stack_id)
         rollback = not stack.row["disable_rollback"] and stack.row.get("on_failure") != "DO_NOTHING"
         if action == CREATE and rollback:
@@ -164,7 +167,7 @@ class EngineService:
         elif action == ROLLBACK:
             stack.rollback_create(done)
         else:
-            stack._release(done)
+            stack.release(done)
 
     # -- helpers --
 
@@ -204,8 +207,11 @@ class EngineService:
             raise StackNotFound(name_or_id)
         return row
 
+    def load_template(self, template_id: int) -> Template:
+        return Template(self.db.templates.get(template_id)["template"])
+
     def _load(self, row: dict) -> Stack:
-        template = Template(self.db.templates.get(row["raw_template_id"])["template"])
+        template = self.load_template(row["raw_template_id"])
         definition = StackDefinition(
             template,
             row["parameters"] or {},
@@ -285,7 +291,7 @@ class EngineService:
         self.db.stacks.insert(row, secret_parameters=params.no_echo_names())
         records = new_records(self.db, stack_id, definition)
         stack = Stack(self, self.db.stacks.get(stack_id), template, definition, records)
-        stack._set_state(CREATE, IN_PROGRESS, "Stack CREATE started")
+        stack.set_state(CREATE, IN_PROGRESS, "Stack CREATE started")
         stack.create(self._mark_busy(stack_id))
         return {"stack_id": stack_id, "stack_name": name}
 
@@ -299,6 +305,113 @@ class EngineService:
             self.db.locks.release(row["id"], self.engine_id)
             raise
         stack.delete(self._mark_busy(row["id"]))
+
+    def update_stack(
+        self,
+        ctx: RequestContext,
+        name_or_id: str,
+        template_text=None,
+        parameters=None,
+        *,
+        existing: bool = False,
+        timeout_mins: int | None = None,
+        disable_rollback: bool | None = None,
+    ) -> dict:
+        """Validate and start updating a stack to a new template and/or parameters.
+
+        With no template the current one is kept (UsePreviousTemplate). With `existing`
+        (PATCH), parameters not given keep their current values; otherwise they take the
+        new template's defaults.
+        """
+        row = self._find(ctx, name_or_id)
+        if not self.db.locks.acquire(row["id"], self.engine_id):
+            raise StackInProgress(row["name"], f"{row['action']}_{row['status']}")
+        try:
+            stack, new, template_id = self._prepare_update(row, template_text, parameters, existing)
+            changes = {}
+            if timeout_mins is not None:
+                changes["timeout_mins"] = timeout_mins
+            if disable_rollback is not None:
+                changes["disable_rollback"] = bool(disable_rollback)
+            if changes:
+                self.db.stacks.update(row["id"], **changes)
+                stack.row.update(changes)
+            stack.set_state(UPDATE, IN_PROGRESS, "Stack UPDATE started")
+        except Exception:
+            self.db.locks.release(row["id"], self.engine_id)
+            raise
+        done = self._mark_busy(row["id"])
+        update = StackUpdate(stack, new, template_id, lambda: self._update_done(row["id"], done))
+        with self._busy_lock:
+            self._updates[row["id"]] = update
+        update.start()
+        return {"stack_id": row["id"], "stack_name": row["name"]}
+
+    def _update_done(self, stack_id: str, done) -> None:
+        with self._busy_lock:
+            self._updates.pop(stack_id, None)
+        done()
+
+    def _prepare_update(self, row, template_text, parameters, existing):
+        stack = self._load(row)
+        new = self._new_definition(stack, template_text, parameters, existing)
+        return stack, new, self.db.templates.store(new.template.data)
+
+    def _new_definition(self, stack, template_text, parameters, existing) -> StackDefinition:
+        """The stack's template and parameters after an update, validated.
+
+        Current parameter values carry over with `existing` (PATCH) or when the template is
+        kept; a new template otherwise starts from its own defaults.
+        """
+        template = stack.template if template_text is None else Template.parse(template_text)
+        keep = existing or template_text is None
+        values = dict(stack.definition.parameters.values()) if keep else {}
+        values.update(parameters or {})
+        new = StackDefinition(
+            template,
+            values,
+            stack.definition.identity,
+            registry=self.registry,
+            availability_zones=self.availability_zones,
+        )
+        new.raise_if_invalid()
+        return new
+
+    def preview_update(
+        self,
+        ctx: RequestContext,
+        name_or_id: str,
+        template_text=None,
+        parameters=None,
+        *,
+        existing: bool = False,
+    ) -> dict:
+        """What update_stack would do: {added, updated, replaced, unchanged, deleted}."""
+        stack = self._load(self._find(ctx, name_or_id))
+        new = self._new_definition(stack, template_text, parameters, existing)
+        return {
+            kind: [
+                {
+                    "resource_name": c.name,
+                    "resource_type": c.type,
+                    "changed_properties": list(c.changed),
+                    "replacement": c.replacement,
+                }
+                for c in changes
+            ]
+            for kind, changes in update_mod.preview(stack, new).items()
+        }
+
+    def cancel_update(self, ctx: RequestContext, name_or_id: str) -> None:
+        """Stop an update in progress here; what it changed is rolled back."""
+        row = self._find(ctx, name_or_id)
+        with self._busy_lock:
+            update = self._updates.get(row["id"])
+        if update is None or not update.cancel():
+            raise Conflict(
+                f"Stack {row['name']} has no update in progress that can be cancelled "
+                f"(it is {row['action']}_{row['status']})"
+            )
 
     # -- reading --
 

@@ -66,7 +66,7 @@ class Stack:
             clients=engine.clients,
             userdata_settings=engine.userdata_settings,
         )
-        self.scope = self._scope(definition)
+        self.scope = self.scope_for(definition)
         self.steps = ResourceSteps(self)
         self._secret_values = [
             str(v)
@@ -74,7 +74,7 @@ class Stack:
             if n in definition.parameters.no_echo_names() and v not in ("", None)
         ]
 
-    def _scope(self, definition: StackDefinition) -> Scope:
+    def scope_for(self, definition: StackDefinition) -> Scope:
         analysis = definition.analysis
         return Scope(
             definition.parameters,
@@ -111,19 +111,19 @@ class Stack:
             self.engine.scheduler,
             graph,
             lambda name: self.steps.create(self.records[name], self.definition.resources[name]),
-            timeout=self._timeout(),
+            timeout=self.timeout_seconds(),
             backoff=self.engine.backoff,
         )
-        run.on_done(lambda outcome: self._guard(self._after_create, outcome, on_done))
+        run.on_done(lambda outcome: self.guard(self._after_create, outcome, on_done))
         return run.start()
 
     def _after_create(self, outcome: Outcome, on_done) -> None:
         if outcome.status == Status.COMPLETE:
             self._store_exports()
-            self._finish(CREATE, COMPLETE, "Stack CREATE completed successfully", on_done)
+            self.finish(CREATE, COMPLETE, "Stack CREATE completed successfully", on_done)
             return
-        reason = self._failure_reason(CREATE, outcome)
-        self._set_state(CREATE, FAILED, reason)
+        reason = self.failure_reason(CREATE, outcome)
+        self.set_state(CREATE, FAILED, reason)
         on_failure = self.row.get("on_failure") or (
             "DO_NOTHING" if self.row["disable_rollback"] else "ROLLBACK"
         )
@@ -132,21 +132,21 @@ class Stack:
         elif on_failure == "DELETE":
             self.delete(on_done)
         else:
-            self._release(on_done)
+            self.release(on_done)
 
     def rollback_create(self, on_done) -> GraphRun:
         """Delete what a failed create made; the stack ends ROLLBACK_COMPLETE (or _FAILED)."""
-        self._set_state(ROLLBACK, IN_PROGRESS, "Rollback started")
+        self.set_state(ROLLBACK, IN_PROGRESS, "Rollback started")
         return self._delete_all(ROLLBACK, on_done, mark_deleted=False)
 
     # -- delete --
 
     def delete(self, on_done: Callable[[], None]) -> GraphRun:
-        self._set_state(DELETE, IN_PROGRESS, "Stack DELETE started")
+        self.set_state(DELETE, IN_PROGRESS, "Stack DELETE started")
         return self._delete_all(DELETE, on_done, mark_deleted=True)
 
     def _delete_all(self, action: str, on_done, mark_deleted: bool) -> GraphRun:
-        records = {r.name: r for r in self._all_records()}
+        records = {r.name: r for r in self.all_records()}
         graph = {name: [d for d in r.requires if d in records] for name, r in records.items()}
         policies = {name: d.deletion_policy for name, d in self.definition.resources.items()}
 
@@ -159,7 +159,7 @@ class Stack:
 
         def after(outcome: Outcome):
             if outcome.status != Status.COMPLETE:
-                self._finish(action, FAILED, self._failure_reason(action, outcome), on_done)
+                self.finish(action, FAILED, self.failure_reason(action, outcome), on_done)
                 return
             for record in records.values():
                 self.db.resources.delete(record.id)
@@ -167,26 +167,29 @@ class Stack:
             if mark_deleted:
                 self.db.exports.delete_for_stack(self.id)
                 self.db.stacks.mark_deleted(self.id)
-            self._finish(action, COMPLETE, f"Stack {action} completed successfully", on_done)
+            self.finish(action, COMPLETE, f"Stack {action} completed successfully", on_done)
 
-        run.on_done(lambda outcome: self._guard(after, outcome))
+        run.on_done(lambda outcome: self.guard(after, outcome))
         return run.start()
 
-    def _all_records(self) -> list[ResourceRecord]:
+    def all_records(self) -> list[ResourceRecord]:
         return [ResourceRecord.from_row(row) for row in self.db.resources.list(self.id, True)]
 
     # -- shared --
 
-    def _timeout(self) -> float | None:
+    def timeout_seconds(self) -> float | None:
         minutes = self.row.get("timeout_mins")
         return minutes * 60 if minutes else None
 
-    def _failure_reason(self, action: str, outcome: Outcome) -> str:
-        if outcome.status == Status.TIMED_OUT:
-            for name in sorted(outcome.in_progress_at_end):
-                record = self.records.get(name)
-                if record is not None and record.status == IN_PROGRESS:
-                    self.steps.transition(record, record.action, FAILED, f"{action} timed out")
+    def failure_reason(self, action: str, outcome: Outcome) -> str:
+        """The stack's reason for an unsuccessful walk; abandoned resources are marked FAILED."""
+        timed_out = outcome.status == Status.TIMED_OUT
+        why = f"{action} timed out" if timed_out else f"{action} cancelled"
+        for name in sorted(outcome.in_progress_at_end):
+            record = self.records.get(name)
+            if record is not None and record.status == IN_PROGRESS:
+                self.steps.transition(record, record.action, FAILED, why)
+        if timed_out:
             still = ", ".join(sorted(str(n) for n in outcome.in_progress_at_end)) or "nothing"
             return f"{action.capitalize()} timed out; still in progress: {still}"
         if outcome.status == Status.CANCELLED and outcome.root_cause is None:
@@ -196,20 +199,20 @@ class Stack:
             return self.mask(f"Resource {cause.message}")
         return self.mask(outcome.reason or f"Stack {action} failed")
 
-    def _set_state(self, action: str, status: str, reason: str) -> None:
+    def set_state(self, action: str, status: str, reason: str) -> None:
         self.db.stacks.set_state(self.id, action, status, reason, name=self.name)
         self.row.update(action=action, status=status, status_reason=reason)
 
-    def _finish(self, action, status, reason, on_done) -> None:
-        self._set_state(action, status, reason)
-        self._release(on_done)
+    def finish(self, action, status, reason, on_done) -> None:
+        self.set_state(action, status, reason)
+        self.release(on_done)
 
-    def _release(self, on_done) -> None:
+    def release(self, on_done) -> None:
         self.db.locks.release(self.id, self.engine.engine_id)
         if on_done is not None:
             on_done()
 
-    def _guard(self, fn, outcome, on_done=None):
+    def guard(self, fn, outcome, on_done=None):
         """Run an end-of-walk handler; if it fails, the stack must still not stay IN_PROGRESS."""
         try:
             if on_done is None:
@@ -219,7 +222,7 @@ class Stack:
         except Exception as exc:  # the last line of defence: record it, never hang
             LOG.exception("stack %s: finishing %s failed", self.id, self.row.get("action"))
             try:
-                self._set_state(
+                self.set_state(
                     self.row.get("action") or CREATE,
                     FAILED,
                     f"Internal error: {type(exc).__name__}: {exc}",
