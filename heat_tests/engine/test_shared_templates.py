@@ -25,7 +25,6 @@ from heat.engine.resources import default_registry
 ROOT = "/work/shared/templates/cfn"
 HEAT = os.path.join(os.path.dirname(sys.executable), "heat")
 
-EC2 = "AWS::EC2::Instance"
 SG = "AWS::EC2::SecurityGroup"
 WAIT = ("AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle")
 IAM = ("AWS::IAM::AccessKey", "AWS::IAM::User")
@@ -40,7 +39,7 @@ ELB = "AWS::ElasticLoadBalancing::LoadBalancer"
 ALARM = "AWS::CloudWatch::Alarm"
 STACK = "AWS::CloudFormation::Stack"
 NEUTRON_NET = ("OS::Neutron::Net", "OS::Neutron::Subnet", "OS::Neutron::Port")
-HA = (*WAIT, ALARM, EC2, *IAM, "OS::Heat::HARestarter")
+HA = (*WAIT, ALARM, *IAM, "OS::Heat::HARestarter")
 
 
 def cycle(first):
@@ -50,13 +49,13 @@ def cycle(first):
 # file -> (resource types not supported yet, other expected (code, path) findings)
 EXPECTED = {
     "F17/AutoScalingCeilometer.yaml": ((*ASG, ELB, *IAM, "OS::Ceilometer::Alarm"), ()),
-    "F17/EC2WithEBSSample.template": ((EC2, SG, "AWS::EC2::Volume"), ()),
-    "F17/HAProxy_Single_Instance.template": ((EC2,), ()),
+    "F17/EC2WithEBSSample.template": ((SG, "AWS::EC2::Volume"), ()),
+    "F17/HAProxy_Single_Instance.template": ((), ()),
     "F17/InstanceGroup.template": (
         ("AWS::AutoScaling::LaunchConfiguration", "OS::Heat::InstanceGroup"),
         (),
     ),
-    "F17/MySQL_Single_Instance.template": ((*WAIT, EC2), ()),
+    "F17/MySQL_Single_Instance.template": ((*WAIT,), ()),
     "F17/Neutron.template": (
         (*NEUTRON_NET, "OS::Neutron::Router", "OS::Neutron::RouterInterface"),
         (),
@@ -66,12 +65,11 @@ EXPECTED = {
         ("OS::Neutron::FloatingIP", "OS::Neutron::FloatingIPAssociation", "OS::Neutron::Port"),
         (),
     ),
-    "F17/PuppetMaster_Single_Instance.template": ((*WAIT, EC2, SG, *IAM), ()),
+    "F17/PuppetMaster_Single_Instance.template": ((*WAIT, SG, *IAM), ()),
     "F17/S3_Single_Instance.template": (("AWS::S3::Bucket",), ()),
     "F17/Swift.template": (("OS::Swift::Container",), ()),
     "F17/VPN_Service.template": (
         (
-            EC2,
             "OS::Neutron::IKEPolicy",
             "OS::Neutron::IPsecPolicy",
             "OS::Neutron::IPsecSiteConnection",
@@ -84,25 +82,25 @@ EXPECTED = {
         ),
         (),
     ),
-    "F17/WordPress_2_Instances.template": ((EC2,), ()),
-    "F17/WordPress_2_Instances_With_EBS.template": ((EC2, *EBS), ()),
-    "F17/WordPress_And_Http.template": ((EC2,), ()),
-    "F17/WordPress_Composed_Instances.template": ((STACK, EC2), ()),
-    "F17/WordPress_NoKey.template": ((EC2,), ()),
-    "F17/WordPress_Single_Instance.template": ((EC2,), ()),
-    "F17/WordPress_Single_Instance_With_EBS.template": ((EC2, *EBS), ()),
-    "F17/WordPress_Single_Instance_With_EBS_EIP.template": ((*EIP, EC2, SG, *EBS), ()),
-    "F17/WordPress_Single_Instance_With_EIP.template": ((*EIP, EC2, SG), ()),
+    "F17/WordPress_2_Instances.template": ((), ()),
+    "F17/WordPress_2_Instances_With_EBS.template": ((*EBS,), ()),
+    "F17/WordPress_And_Http.template": ((), ()),
+    "F17/WordPress_Composed_Instances.template": ((STACK,), ()),
+    "F17/WordPress_NoKey.template": ((), ()),
+    "F17/WordPress_Single_Instance.template": ((), ()),
+    "F17/WordPress_Single_Instance_With_EBS.template": ((*EBS,), ()),
+    "F17/WordPress_Single_Instance_With_EBS_EIP.template": ((*EIP, SG, *EBS), ()),
+    "F17/WordPress_Single_Instance_With_EIP.template": ((*EIP, SG), ()),
     "F17/WordPress_Single_Instance_With_HA.yaml": (HA, ()),
     # The upstream file's output refers to a resource "IPAddress" it never declares.
     "F17/WordPress_Single_Instance_With_Neutron.template": (
-        (EC2, SG, *NEUTRON_NET),
+        (SG, *NEUTRON_NET),
         (("unknown-reference", "Outputs.InstanceIPAddress.Value.Ref"),),
     ),
-    "F17/WordPress_Single_Instance_gold.template": ((EC2,), ()),
-    "F17/WordPress_With_LB.template": ((STACK, EC2, ELB), ()),
-    "F17/WordPress_With_RDS.template": ((EC2, "AWS::RDS::DBInstance"), ()),
-    "F17/getting_started.template": ((EC2,), ()),
+    "F17/WordPress_Single_Instance_gold.template": ((), ()),
+    "F17/WordPress_With_LB.template": ((STACK, ELB), ()),
+    "F17/WordPress_With_RDS.template": (("AWS::RDS::DBInstance",), ()),
+    "F17/getting_started.template": ((), ()),
     "F17/invalid/AutoScalingMultiAZSample.template": (
         (*ASG, ALARM, ELB, *IAM),
         (cycle("LaunchConfig"),),
@@ -120,10 +118,10 @@ EXPECTED = {
         HA,
         (cycle("HeartbeatFailureAlarm"),),
     ),
-    "F18/WordPress_Single_Instance.template": ((EC2,), ()),
-    "F19/WordPress_NoKey.yaml": ((EC2, SG), ()),
+    "F18/WordPress_Single_Instance.template": ((), ()),
+    "F19/WordPress_NoKey.yaml": ((SG,), ()),
     "aws_asg.template": (ASG, ()),
-    "deb/WordPress_Single_Instance_deb.template": ((EC2,), ()),
+    "deb/WordPress_Single_Instance_deb.template": ((), ()),
 }
 
 CYCLES = {

@@ -14,9 +14,11 @@ import importlib
 from heat.engine import attributes
 
 PLUGIN_MODULES = (
+    "heat.engine.resources.aws.ec2.instance",
     "heat.engine.resources.openstack.heat.none_resource",
     "heat.engine.resources.openstack.heat.random_string",
     "heat.engine.resources.openstack.heat.test_resource",
+    "heat.engine.resources.openstack.nova.server",
 )
 
 

@@ -1,0 +1,1 @@
+"""Resource types with CloudFormation's (AWS::*) names."""

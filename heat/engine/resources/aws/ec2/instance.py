@@ -1,0 +1,151 @@
+"""AWS::EC2::Instance: a Nova server booted with Heat's cloud-init user data.
+
+The template's UserData (base64, as Fn::Base64 gives it) and the resource's Metadata (for
+cfn-init) go into the multipart user data built by heat.engine.userdata; Tags become server
+metadata and are the only property that changes in place. Networking comes from Nova's
+automatic allocation: SubnetId and NetworkInterfaces are refused rather than ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from heat.common.exception import NotSupported
+from heat.engine import attributes, properties
+from heat.engine.findings import format_path
+from heat.engine.resource import Resource
+from heat.engine.resources import servers
+
+LOG = logging.getLogger(__name__)
+
+PLAIN_TEXT_WARNING = (
+    "UserData is not base64 (CloudFormation requires Fn::Base64); it was used as plain text"
+)
+
+
+def _key_value_list(description: str, update_allowed: bool = False) -> properties.Schema:
+    return properties.Schema(
+        properties.LIST,
+        description=description,
+        update_allowed=update_allowed,
+        item=properties.Schema(
+            properties.MAP,
+            keys={
+                "Key": properties.Schema(properties.STRING, required=True),
+                "Value": properties.Schema(properties.STRING, required=True),
+            },
+        ),
+    )
+
+
+_STRINGS = properties.Schema(properties.STRING)
+
+
+class Instance(Resource):
+    """An EC2-style server: ImageId and InstanceType name a Glance image and a Nova flavor."""
+
+    type_name = "AWS::EC2::Instance"
+    description = "A Nova server configured by cloud-init with Heat's user data."
+    properties_schema = {
+        "ImageId": properties.Schema(
+            properties.STRING, required=True, description="Glance image name or id."
+        ),
+        "InstanceType": properties.Schema(
+            properties.STRING, required=True, description="Nova flavor name."
+        ),
+        "KeyName": properties.Schema(properties.STRING, description="An existing keypair."),
+        "AvailabilityZone": properties.Schema(properties.STRING),
+        "SecurityGroups": properties.Schema(properties.LIST, item=_STRINGS),
+        "SecurityGroupIds": properties.Schema(properties.LIST, item=_STRINGS),
+        "UserData": properties.Schema(
+            properties.STRING, description="The user's script, base64 (Fn::Base64)."
+        ),
+        "Tags": _key_value_list("Server metadata, as a list of Key/Value.", update_allowed=True),
+        "NovaSchedulerHints": _key_value_list("Scheduler hints, as a list of Key/Value."),
+        "Volumes": properties.Schema(
+            properties.LIST,
+            description="Volumes attached once the server is ACTIVE.",
+            item=properties.Schema(
+                properties.MAP,
+                keys={
+                    "VolumeId": properties.Schema(properties.STRING, required=True),
+                    "Device": properties.Schema(properties.STRING, required=True),
+                },
+            ),
+        ),
+        "SubnetId": properties.Schema(properties.STRING, description="Not supported."),
+        "NetworkInterfaces": properties.Schema(properties.LIST, description="Not supported."),
+    }
+    attributes_schema = {
+        "PublicIp": attributes.Attribute("The server's first IP address."),
+        "PrivateIp": attributes.Attribute("The server's first IP address."),
+        "PublicDnsName": attributes.Attribute("The server's first IP address."),
+        "PrivateDnsName": attributes.Attribute("The server's first IP address."),
+        "AvailabilityZone": attributes.Attribute("The zone Nova placed the server in."),
+    }
+    # Properties whose values name cloud objects, checked at validation (cloud_checks).
+    cloud_properties = {
+        "ImageId": "image",
+        "InstanceType": "flavor",
+        "KeyName": "keypair",
+        "AvailabilityZone": "availability_zone",
+    }
+
+    def _refuse_networking(self) -> None:
+        for name in ("SubnetId", "NetworkInterfaces"):
+            if self.properties[name]:
+                where = format_path((*self.properties.path, name))
+                raise NotSupported(
+                    f"{where}: not supported: servers get their network from Nova's automatic "
+                    "allocation; remove the property"
+                )
+
+    def handle_create(self):
+        self._refuse_networking()
+        props = self.properties
+        built = servers.cfntools_userdata(self.context, props["UserData"], self.metadata)
+        if built.plain_text_user_data:
+            LOG.warning("stack %s, %s: %s", self.context.stack_name, self.name, PLAIN_TEXT_WARNING)
+            self.data["warnings"] = [PLAIN_TEXT_WARNING]
+        tags_path = format_path((*props.path, "Tags"))
+        groups = (props["SecurityGroups"] or []) + (props["SecurityGroupIds"] or [])
+        request = servers.ServerRequest(
+            image=props["ImageId"],
+            flavor=props["InstanceType"],
+            key_name=props["KeyName"],
+            availability_zone=props["AvailabilityZone"],
+            security_groups=tuple(groups),
+            metadata=servers.check_metadata(servers.key_value_pairs(props["Tags"]), tags_path),
+            scheduler_hints=servers.key_value_pairs(props["NovaSchedulerHints"]),
+            user_data=built.mime,
+            volumes=tuple((v["VolumeId"], v["Device"]) for v in props["Volumes"] or ()),
+        )
+        name = servers.server_name(self.context.stack_name, self.name)
+        return servers.start_create(self, name, request)
+
+    def check_create_complete(self, token) -> bool:
+        return servers.create_complete(self)
+
+    def handle_update(self, new_properties, changed):
+        if "Tags" in changed:
+            where = format_path((*new_properties.path, "Tags"))
+            servers.update_metadata(
+                self,
+                servers.key_value_pairs(self.properties["Tags"]),
+                servers.check_metadata(servers.key_value_pairs(new_properties["Tags"]), where),
+            )
+        self.properties = new_properties
+
+    def handle_delete(self):
+        return servers.start_delete(self)
+
+    def check_delete_complete(self, token) -> bool:
+        return servers.delete_complete(self, token)
+
+    def resolve_attribute(self, name):
+        if name == "AvailabilityZone":
+            return self.data.get("server", {}).get("availability_zone")
+        return servers.first_address(self)
+
+
+RESOURCE_TYPES = (Instance,)

@@ -1,0 +1,1 @@
+"""OS::Nova::* resource types."""
