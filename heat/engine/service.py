@@ -24,7 +24,7 @@ from heat.common.exception import (
     StackInProgress,
     StackNotFound,
 )
-from heat.engine import template_format
+from heat.engine import cloud_checks, template_format
 from heat.engine import update as update_mod
 from heat.engine.clients import Clients
 from heat.engine.clients.session import CloudCredentials
@@ -172,7 +172,11 @@ class EngineService:
     # -- helpers --
 
     def availability_zones(self, region: str) -> list[str]:
-        return list(self._zones(region)) if self._zones else ["nova"]
+        if self._zones:
+            return list(self._zones(region))
+        if self.clients.credentials is not None:
+            return self.clients.nova().availability_zones()
+        return ["nova"]
 
     def _mark_busy(self, stack_id: str):
         event = threading.Event()
@@ -235,8 +239,9 @@ class EngineService:
             self._identity(ctx.project_id, "validate", "validate"),
             registry=self.registry,
             require_all_parameters=False,
+            availability_zones=self.availability_zones,
         )
-        definition.raise_if_invalid()
+        cloud_checks.raise_if_invalid(definition, self.clients, self.registry)
         return {"Description": template.description, "Parameters": definition.parameters.schemas}
 
     def create_stack(
@@ -269,7 +274,7 @@ class EngineService:
             registry=self.registry,
             availability_zones=self.availability_zones,
         )
-        definition.raise_if_invalid()
+        cloud_checks.raise_if_invalid(definition, self.clients, self.registry)
         template_id = self.db.templates.store(template.data)
         params = definition.parameters
         row = {
