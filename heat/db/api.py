@@ -6,7 +6,7 @@
     ids = db.resources.insert_many(stack_id, [{"name": "Server", "type": "OS::Nova::Server"}])
     db.resources.set_state(ids["Server"], stack_id=stack_id, name="Server", ...)
 
-Repositories: templates, stacks, locks, resources, events, engines, exports; plus
+Repositories: templates, stacks, locks, resources, events, engines, exports, change_sets; plus
 purge_deleted(). They return plain dicts (column name -> value) or lists of them, and None
 for a missing row. Hot paths use SQLAlchemy Core statements, never the ORM unit of work.
 """
@@ -20,6 +20,7 @@ from oslo_config import cfg
 
 from heat.common import crypt
 from heat.db import purge, session
+from heat.db.change_sets import ChangeSets
 from heat.db.engines import Engines
 from heat.db.events import Events
 from heat.db.exports import Exports
@@ -62,6 +63,7 @@ class Database:
         self.resources = Resources(self.engine, self.events, self.crypter, fastpath)
         self.engines = Engines(self.engine)
         self.exports = Exports(self.engine)
+        self.change_sets = ChangeSets(self.engine, self.crypter)
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Database:

@@ -296,6 +296,35 @@ class IdentityEc2Credential(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
 
 
+class ChangeSet(Base):
+    """A CFN change set: a stored update request, its previewed changes and its status.
+
+    `request` is the update to run on ExecuteChangeSet (template, parameters, options), as
+    encrypted JSON: its parameters may hold NoEcho values. No foreign key to the stack, so
+    that purging a deleted stack never trips over its old change sets.
+    """
+
+    __tablename__ = "change_set"
+    __table_args__ = (
+        sa.UniqueConstraint("stack_id", "name"),
+        sa.Index("ix_change_set_project_id", "project_id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(UUID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    project_id: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    stack_id: Mapped[str] = mapped_column(sa.String(UUID_LEN), nullable=False)
+    stack_name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status_reason: Mapped[str | None] = mapped_column(LongText)
+    execution_status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    request: Mapped[str] = mapped_column(LongText, nullable=False)
+    changes: Mapped[list | None] = mapped_column(Json)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
 metadata = Base.metadata
 raw_template = RawTemplate.__table__
 stack = Stack.__table__
@@ -309,3 +338,4 @@ identity_user = IdentityUser.__table__
 identity_assignment = IdentityAssignment.__table__
 identity_token = IdentityToken.__table__
 identity_ec2_credential = IdentityEc2Credential.__table__
+change_set = ChangeSet.__table__
