@@ -11,7 +11,7 @@ import uuid
 import sqlalchemy as sa
 
 from heat.db import models
-from heat.db.common import UNSET, as_dict, as_dicts, check_columns
+from heat.db.common import UNSET, as_dict, as_dicts, check_columns, chunks
 from heat.db.events import Events, event_row, insert_statement
 from heat.db.fastpath import FastPath
 
@@ -181,7 +181,7 @@ class Resources:
         event = event_row(
             stack_id, name, type, action, status, reason, physical_resource_id, event_properties
         )
-        self._fastpath.run([(update, values), (insert, event)])
+        self._fastpath.run_grouped([(update, values), (insert, event)])
         self._events.inserted(stack_id)
         return event["uuid"]
 
@@ -198,6 +198,15 @@ class Resources:
         with self._engine.begin() as conn:
             conn.execute(_SECRET.delete().where(_SECRET.c.resource_id == resource_id))
             return conn.execute(_R.delete().where(_R.c.id == resource_id)).rowcount == 1
+
+    def delete_many(self, resource_ids: list[int]) -> int:
+        """Delete resource rows and their secrets in one transaction; return rows deleted."""
+        deleted = 0
+        with self._engine.begin() as conn:
+            for ids in chunks(list(resource_ids), 500):
+                conn.execute(_SECRET.delete().where(_SECRET.c.resource_id.in_(ids)))
+                deleted += conn.execute(_R.delete().where(_R.c.id.in_(ids))).rowcount
+        return deleted
 
     # -- secrets -------------------------------------------------------------------------
 

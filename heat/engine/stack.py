@@ -161,8 +161,7 @@ class Stack:
             if outcome.status != Status.COMPLETE:
                 self.finish(action, FAILED, self.failure_reason(action, outcome), on_done)
                 return
-            for record in records.values():
-                self.db.resources.delete(record.id)
+            self.db.resources.delete_many([record.id for record in records.values()])
             self.records.clear()
             if mark_deleted:
                 self.db.exports.delete_for_stack(self.id)

@@ -200,8 +200,8 @@ class StackUpdate:
                     self.action, FAILED, stack.failure_reason(self.action, outcome), self.on_done
                 )
                 return
+            stack.db.resources.delete_many([record.id for record in gone])
             for record in gone:
-                stack.db.resources.delete(record.id)
                 if stack.records.get(record.name) is record:
                     del stack.records[record.name]
             done = (

@@ -60,7 +60,7 @@ def validate(kind: str, n: int, repeat: int) -> dict:
     return figures
 
 
-def create(kind: str, n: int, db_url: str | None) -> dict:
+def create(kind: str, n: int, db_url: str | None, checks: int = 1) -> dict:
     """Store, create, load and delete a generated stack; seconds and SQL statements each."""
     import resource as rlimit
     import tempfile
@@ -79,8 +79,10 @@ def create(kind: str, n: int, db_url: str | None) -> dict:
     db = Database(url, crypter=crypt.Crypter(Fernet.generate_key().decode()))
     engine = EngineService(db).start()
     ctx = RequestContext("bench")
-    text = generate(kind, n)
+    text = generate(kind, n, checks)
     figures = {"benchmark": "create", "kind": kind, "n": n, "db": url.split(":")[0]}
+    if kind == "chain":
+        figures["checks"] = checks
 
     def phase(name, fn):
         db.reset_statement_count()
@@ -125,11 +127,14 @@ def main(argv=None) -> None:
     c.add_argument("--kind", choices=KINDS, default="none")
     c.add_argument("--n", type=int, default=1000)
     c.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
+    c.add_argument(
+        "--checks", type=int, default=1, help="chain: the status check that completes each"
+    )
     args = parser.parse_args(argv)
     if args.benchmark == "validate":
         print(json.dumps(validate(args.kind, args.n, args.repeat)))
     else:
-        print(json.dumps(create(args.kind, args.n, args.db)))
+        print(json.dumps(create(args.kind, args.n, args.db, args.checks)))
 
 
 if __name__ == "__main__":

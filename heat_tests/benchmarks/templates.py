@@ -5,12 +5,13 @@ import json
 KINDS = ("none", "random", "chain")
 
 
-def generate(kind: str, n: int) -> str:
+def generate(kind: str, n: int, checks: int = 1) -> str:
     """N resources of one kind, as CFN JSON text.
 
     none:   N x OS::Heat::None, each with a distinct property
     random: N x OS::Heat::RandomString
-    chain:  N x OS::Heat::TestResource, each Ref-ing the previous one
+    chain:  N x OS::Heat::TestResource, each Ref-ing the previous one and completing on
+            its `checks`-th status check
     """
     resources = {}
     for i in range(n):
@@ -20,6 +21,8 @@ def generate(kind: str, n: int) -> str:
             body = {"Type": "OS::Heat::RandomString", "Properties": {"length": 16}}
         elif kind == "chain":
             props = {"value": {"Ref": f"R{i - 1}"}} if i else {"value": "first"}
+            if checks != 1:
+                props["checks"] = checks
             body = {"Type": "OS::Heat::TestResource", "Properties": props}
         else:
             raise ValueError(f"unknown kind {kind}; choose from {', '.join(KINDS)}")
