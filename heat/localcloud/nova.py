@@ -15,6 +15,7 @@ import webob
 from heat.localcloud import microversion, nova_views
 from heat.localcloud.glance import Images
 from heat.localcloud.keystone import Identity
+from heat.localcloud.machines import RecordMachines
 from heat.localcloud.nova_actions import Actions
 from heat.localcloud.nova_keypairs import Keypairs
 from heat.localcloud.nova_servers import Servers
@@ -90,6 +91,8 @@ class Nova(Service):
         self.images = images
         self.clock = time.time
         self.flavors = {f["id"]: f for f in map(_flavor, FLAVORS)}
+        # What stands behind each server; LocalCloud swaps in containers (boot_mode).
+        self.machines = RecordMachines()
         r = self.router
         r.add("GET", "/", self.version)
         r.add("GET", "/flavors", self.list_flavors)

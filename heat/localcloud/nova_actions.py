@@ -62,12 +62,14 @@ class Actions:
         self._require(server, state, "start", {"stopped"})
         server["stopped"] = False
         self.servers.save(server)
+        self.nova.machines.start(server)
         return json_response(None, 202)
 
     def _stop(self, req, server, state, arguments):
         self._require(server, state, "stop", {"active", "error"})
         server["stopped"] = True
         self.servers.save(server)
+        self.nova.machines.stop(server)
         return json_response(None, 202)
 
     def _reboot(self, req, server, state, arguments):
@@ -84,6 +86,7 @@ class Actions:
         server["reboot_type"] = kind
         server["reboot_until"] = self.nova.clock() + self.nova.settings.boot_delay
         self.servers.save(server)
+        self.nova.machines.reboot(server, hard=kind == "HARD")
         return json_response(None, 202)
 
     def _security_group_name(self, arguments) -> str:
@@ -128,6 +131,9 @@ class Actions:
             f"cloud-init: user-data {len(server['user_data'] or '')} bytes (base64)",
             f"localcloud: server is {state.status}",
         ]
+        machine_lines = self.nova.machines.console_lines(server)
+        if machine_lines is not None:
+            lines = machine_lines
         if length is not None and length >= 0:
             lines = lines[len(lines) - length :] if length else []
         return json_response({"output": "\n".join(lines)})

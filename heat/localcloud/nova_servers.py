@@ -48,6 +48,7 @@ class Servers:
         server = self.store.get("server", server_id)
         token = req.environ["localcloud.token"]
         if server is not None and server["project_id"] == token["project_id"]:
+            server = self.nova.machines.observe(server)
             state = lifecycle.state_of(server, self.nova.clock())
             if state is not None:
                 return server, state
@@ -65,6 +66,7 @@ class Servers:
         for server in self.store.list("server"):
             if not all_projects and server["project_id"] != token["project_id"]:
                 continue
+            server = self.nova.machines.observe(server)
             state = lifecycle.state_of(server, now)
             if state is None:
                 self.purge(server)
@@ -213,6 +215,7 @@ class Servers:
                 if failure
                 else None,
             }
+            self.nova.machines.boot(server)
             self.store.put("server", server_id, server)
         ctx = self.nova.view_context(req)
         view = {
@@ -295,6 +298,7 @@ class Servers:
             server["gone_at"] = None
         else:
             server["gone_at"] = until
+            self.nova.machines.delete(server)
         self.save(server)
         return json_response(None, 204)
 

@@ -99,6 +99,11 @@ class LocalCloud:
         os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
         self.store = Store(os.path.join(self.state_dir, DB_FILE))
         self.app = LocalCloudApp(self.store, self.settings)
+        if self.settings.boot_mode == "container":
+            from heat.localcloud.container.machines import container_machines
+
+            nova = self.app.nova
+            nova.machines = container_machines(self.settings, self.state_dir, nova)
         self._server = _Server((self.host, self._requested_port), _RequestHandler)
         self._server.set_app(self.app)
         self.write_clouds_yaml()
@@ -118,6 +123,9 @@ class LocalCloud:
             self._server.server_close()
             self._thread.join()
             self._server = None
+        if self.app is not None:
+            # Container servers' processes end with localcloud (see container/machines.py).
+            self.app.nova.machines.shutdown()
         if self.store is not None:
             self.store.close()
             self.store = None

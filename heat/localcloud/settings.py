@@ -81,6 +81,35 @@ OPTS = [
         "localcloud_host", default="127.0.0.1", help="Address heat-localcloud listens on."
     ),
     cfg.PortOpt("localcloud_port", default=5000, help="Port heat-localcloud listens on."),
+    cfg.StrOpt(
+        "localcloud_boot_mode",
+        default="record",
+        choices=[
+            ("record", "servers are records: BUILD, then ACTIVE after the boot delay"),
+            (
+                "container",
+                "each server boots for real: a Debian root in its own namespaces "
+                "running cloud-init (needs root and debootstrap)",
+            ),
+        ],
+        help="What stands behind a localcloud server.",
+    ),
+    cfg.StrOpt(
+        "localcloud_image_cache_dir",
+        help="Where container mode builds and keeps its Debian base image (default: "
+        "<state_dir>/localcloud/images).",
+    ),
+    cfg.ListOpt(
+        "localcloud_container_images",
+        default=["*"],
+        help="In container mode, the image names (shell patterns) that boot the Debian base "
+        "image; servers from other images go to ERROR.",
+    ),
+    cfg.StrOpt(
+        "localcloud_container_mirror",
+        help="Debian mirror the base image is built from (default: the one the host's apt "
+        "sources use for bookworm, else http://deb.debian.org/debian).",
+    ),
 ]
 
 
@@ -96,6 +125,10 @@ class Settings:
     password: str = "localcloud"
     admin_password: str = "localcloud"
     region: str = "RegionOne"
+    boot_mode: str = "record"
+    image_cache_dir: str | None = None
+    container_images: list[str] = dataclasses.field(default_factory=lambda: ["*"])
+    container_mirror: str | None = None
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -109,6 +142,10 @@ class Settings:
             password=conf.localcloud_password,
             admin_password=conf.localcloud_admin_password,
             region=conf.localcloud_region,
+            boot_mode=conf.localcloud_boot_mode,
+            image_cache_dir=conf.localcloud_image_cache_dir,
+            container_images=list(conf.localcloud_container_images),
+            container_mirror=conf.localcloud_container_mirror,
         )
 
 
