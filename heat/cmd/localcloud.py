@@ -14,6 +14,7 @@ from oslo_config import cfg
 
 from heat.common import paths
 from heat.localcloud import settings as localcloud_settings
+from heat.localcloud.container.image import ImageError
 from heat.localcloud.server import LocalCloud
 
 
@@ -30,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="port to listen on (default 5000; 0: any)")
     parser.add_argument("--boot-delay", type=float, help="seconds a server stays in BUILD")
     parser.add_argument("--delete-delay", type=float, help="seconds a deleted server lingers")
+    parser.add_argument(
+        "--boot-mode",
+        choices=["record", "container"],
+        help="record: servers are records (default); container: each server boots a Debian "
+        "root with cloud-init in its own namespaces (root and debootstrap needed)",
+    )
+    parser.add_argument(
+        "--image-cache-dir", help="where container mode keeps its base image (built once)"
+    )
     return parser
 
 
@@ -54,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"heat-localcloud: {exc}", file=sys.stderr)
         return 2
     settings = localcloud_settings.Settings.from_conf(conf)
+    if args.boot_mode:
+        settings.boot_mode = args.boot_mode
+    if args.image_cache_dir:
+        settings.image_cache_dir = args.image_cache_dir
     state_dir = localcloud_settings.localcloud_state_dir(args.state_dir or conf.state_dir)
     cloud = LocalCloud(
         state_dir,
@@ -65,12 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         cloud.start()
+    except ImageError as exc:
+        print(f"heat-localcloud: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"heat-localcloud: cannot listen: {exc}", file=sys.stderr)
         return 1
     # SIGTERM stops as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     print(f"localcloud serving at {cloud.url} (Keystone: {cloud.auth_url})", flush=True)
+    print(f"servers: {settings.boot_mode} mode", flush=True)
     print(f"export OS_CLIENT_CONFIG_FILE={cloud.clouds_yaml} OS_CLOUD=localcloud", flush=True)
     try:
         cloud.serve_forever()
