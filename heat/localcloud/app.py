@@ -26,12 +26,14 @@ _PUBLIC_PATHS = {"/compute": ("", "/", "/v2.1", "/v2.1/"), "/image": ("", "/", "
 class LocalCloudApp:
     """The root WSGI app; `faults` and `mount` are for tests and the all-in-one command."""
 
-    def __init__(self, store: Store, settings: Settings):
+    def __init__(self, store: Store, settings: Settings, identity=None):
         self.store = store
         self.settings = settings
         self.catalog = Catalog(settings.region)
-        self.identity = Identity(store, settings.password, settings.admin_password)
-        self.images = Images(store, owner=self.identity.projects["admin"].id)
+        # heat-all passes Heat's identity store (heat.identity.localcloud) and mounts Heat's
+        # Keystone at /identity, so one login works for Heat and for this cloud.
+        self.identity = identity or Identity(store, settings.password, settings.admin_password)
+        self.images = Images(store, owner=self.identity.admin_project_id)
         self.images.seed(settings.images, settings.fail_image_marker)
         self.nova = Nova(store, settings, self.identity, self.images)
         self.faults = FaultInjector()

@@ -110,6 +110,14 @@ class Identity:
     def revoke(self, token_id: str) -> bool:
         return self.store.delete("token", token_id)
 
+    @property
+    def admin_project_id(self) -> str:
+        return self.projects["admin"].id
+
+    def is_admin(self, token: dict) -> bool:
+        """Whether the token's user holds the admin role."""
+        return self.user_by_id(token["user_id"]).name == "admin"
+
 
 class Keystone(Service):
     """The Keystone WSGI service, mounted at /identity."""

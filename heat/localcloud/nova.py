@@ -147,7 +147,7 @@ class Nova(Service):
 
     def is_admin(self, token: dict) -> bool:
         """Whether the token's user holds the admin role."""
-        return self.identity.user_by_id(token["user_id"]).name == "admin"
+        return self.identity.is_admin(token)
 
     # -- versions ---------------------------------------------------------------------------
 

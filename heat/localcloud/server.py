@@ -78,8 +78,10 @@ class LocalCloud:
         settings: Settings | None = None,
         boot_delay: float | None = None,
         delete_delay: float | None = None,
+        identity=None,
     ):
         self.state_dir = state_dir
+        self.identity = identity
         self.host = host
         self.settings = settings or Settings()
         if boot_delay is not None:
@@ -98,7 +100,7 @@ class LocalCloud:
         """Open the state, bind, write clouds.yaml and serve in a background thread."""
         os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
         self.store = Store(os.path.join(self.state_dir, DB_FILE))
-        self.app = LocalCloudApp(self.store, self.settings)
+        self.app = LocalCloudApp(self.store, self.settings, self.identity)
         if self.settings.boot_mode == "container":
             from heat.localcloud.container.machines import container_machines
 

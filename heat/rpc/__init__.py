@@ -1,0 +1,1 @@
+"""The engine's operations as oslo.messaging RPC: EngineClient (APIs) and EngineServer."""

@@ -1,0 +1,1 @@
+"""WSGI middleware of the APIs: authentication, request context, faults."""

@@ -1,0 +1,1 @@
+"""The OpenStack-native REST API (heat-api)."""

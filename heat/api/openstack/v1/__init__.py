@@ -1,0 +1,1 @@
+"""The native REST API, version 1: /v1/{project_id}/..."""

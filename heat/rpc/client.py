@@ -1,0 +1,139 @@
+"""EngineClient: the APIs' handle on the engine, one method per EngineService operation.
+
+    client = EngineClient(transport)                       # heat.rpc.transport
+    client.create_stack(ctx, "web", template_text, {"KeyName": "k"}, timeout_mins=10)
+
+Same names and arguments as EngineService; `ctx` is a RequestContext (or its dict form).
+Results are plain JSON data: datetimes arrive as ISO 8601 strings (UTC, no zone suffix).
+A HeatError raised by the engine is raised here as the same class with the same message;
+no engine answering in time raises EngineUnavailable (503).
+"""
+
+from __future__ import annotations
+
+import oslo_messaging as messaging
+
+from heat.rpc import envelope
+from heat.rpc.envelope import EngineUnavailable
+from heat.rpc.transport import TOPIC
+
+
+class EngineClient:
+    """Calls the engine listening on `topic` of `transport`."""
+
+    def __init__(self, transport, topic: str = TOPIC, timeout: float = 60):
+        target = messaging.Target(topic=topic, version="1.0")
+        self._client = messaging.get_rpc_client(transport, target, timeout=timeout)
+
+    def _call(self, ctx, method: str, **kwargs):
+        try:
+            answer = self._client.call(envelope.context_to_dict(ctx), method, **kwargs)
+        except messaging.MessagingTimeout:
+            raise EngineUnavailable("The engine did not answer in time; try again later.")
+        except messaging.MessageDeliveryFailure:
+            raise EngineUnavailable("The engine cannot be reached; try again later.")
+        return envelope.unwrap(answer)
+
+    # -- stacks --
+
+    def validate_template(self, ctx, template_text, parameters=None) -> dict:
+        return self._call(
+            ctx, "validate_template", template_text=template_text, parameters=parameters
+        )
+
+    def create_stack(
+        self,
+        ctx,
+        name,
+        template_text,
+        parameters=None,
+        *,
+        timeout_mins=None,
+        disable_rollback=False,
+        on_failure=None,
+        tags=(),
+    ) -> dict:
+        return self._call(
+            ctx,
+            "create_stack",
+            name=name,
+            template_text=template_text,
+            parameters=parameters,
+            timeout_mins=timeout_mins,
+            disable_rollback=disable_rollback,
+            on_failure=on_failure,
+            tags=list(tags),
+        )
+
+    def delete_stack(self, ctx, name_or_id) -> None:
+        return self._call(ctx, "delete_stack", name_or_id=name_or_id)
+
+    def update_stack(
+        self,
+        ctx,
+        name_or_id,
+        template_text=None,
+        parameters=None,
+        *,
+        existing=False,
+        timeout_mins=None,
+        disable_rollback=None,
+    ) -> dict:
+        return self._call(
+            ctx,
+            "update_stack",
+            name_or_id=name_or_id,
+            template_text=template_text,
+            parameters=parameters,
+            existing=existing,
+            timeout_mins=timeout_mins,
+            disable_rollback=disable_rollback,
+        )
+
+    def preview_update(
+        self, ctx, name_or_id, template_text=None, parameters=None, *, existing=False
+    ) -> dict:
+        return self._call(
+            ctx,
+            "preview_update",
+            name_or_id=name_or_id,
+            template_text=template_text,
+            parameters=parameters,
+            existing=existing,
+        )
+
+    def cancel_update(self, ctx, name_or_id) -> None:
+        return self._call(ctx, "cancel_update", name_or_id=name_or_id)
+
+    def list_stacks(self, ctx, **filters) -> list[dict]:
+        return self._call(ctx, "list_stacks", **filters)
+
+    def show_stack(self, ctx, name_or_id) -> dict:
+        return self._call(ctx, "show_stack", name_or_id=name_or_id)
+
+    def get_template(self, ctx, name_or_id) -> dict:
+        return self._call(ctx, "get_template", name_or_id=name_or_id)
+
+    def stack_outputs(self, ctx, name_or_id) -> list[dict]:
+        return self._call(ctx, "stack_outputs", name_or_id=name_or_id)
+
+    # -- resources and events --
+
+    def list_resources(self, ctx, name_or_id) -> list[dict]:
+        return self._call(ctx, "list_resources", name_or_id=name_or_id)
+
+    def show_resource(self, ctx, name_or_id, resource_name) -> dict:
+        return self._call(ctx, "show_resource", name_or_id=name_or_id, resource_name=resource_name)
+
+    def list_events(self, ctx, name_or_id, resource_name=None, **kw) -> list[dict]:
+        return self._call(
+            ctx, "list_events", name_or_id=name_or_id, resource_name=resource_name, **kw
+        )
+
+    # -- resource types (from the engine's registry) --
+
+    def list_resource_types(self, ctx, name=None) -> list[str]:
+        return self._call(ctx, "list_resource_types", name=name)
+
+    def resource_schema(self, ctx, type_name) -> dict:
+        return self._call(ctx, "resource_schema", type_name=type_name)
