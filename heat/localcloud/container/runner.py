@@ -23,6 +23,7 @@ import time
 from heat.localcloud.container.rootfs import ServerRoot
 
 BOOT_SCRIPT = r"""
+exec 2>&1
 set -eu
 base=$1 dir=$2 hostname=$3 tag=$4
 root=$dir/root
@@ -137,6 +138,8 @@ class Boot:
 
     def kill(self) -> None:
         """Kill every process of the server at once (the PID namespace dies with its init)."""
+        # The init, not unshare: unshare reaps it (a killed unshare would leave the init a
+        # zombie for the host's PID 1 to reap, whenever that gets to it).
         self.init.signal(signal.SIGKILL)
         self.init.wait(10.0)
         self._reap()
@@ -154,24 +157,27 @@ def start(root: ServerRoot, hostname: str) -> Boot:
     """Boot the server at `root`: its init becomes PID 1 of new namespaces."""
     root.reset_run()
     tag = f"localcloud-{root.server_id[:8]}"
-    console = open(root.console, "ab")
-    try:
+    unshare_log = os.path.join(root.run, "unshare.log")
+    # unshare's own messages go to a log of their own: when its child is killed it reports
+    # that it cannot re-raise SIGKILL, which is no news for the server's console. The boot
+    # script sends its own errors to the console (exec 2>&1).
+    with open(root.console, "ab") as console, open(unshare_log, "wb") as errors:
         popen = subprocess.Popen(
             [*UNSHARE, "sh", "-c", BOOT_SCRIPT, "sh", root.base, root.directory, hostname, tag],
             stdin=subprocess.DEVNULL,
             stdout=console,
-            stderr=subprocess.STDOUT,
+            stderr=errors,
             env=ENV,
             # Its own session: a Ctrl-C meant for localcloud is not the servers' business.
             start_new_session=True,
         )
-    finally:
-        console.close()
     init = _wait_for_child(popen)
     if init is None:
-        # unshare exited before forking (or the fork died at once); the console says why.
+        # unshare exited before forking (or the fork died at once).
         popen.wait()
-        raise BootError(f"unshare exited with status {popen.returncode}")
+        with open(unshare_log, encoding="utf-8", errors="replace") as stream:
+            why = stream.read().strip()
+        raise BootError(f"unshare exited with status {popen.returncode}: {why}")
     return Boot(init, popen)
 
 
