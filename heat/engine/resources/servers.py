@@ -16,6 +16,9 @@ import dataclasses
 import functools
 import secrets
 import string
+import threading
+import time
+import weakref
 from collections.abc import Callable, Mapping
 
 from keystoneauth1 import exceptions as ks_exc
@@ -32,6 +35,12 @@ NAME_MAX = 53
 SUFFIX_LENGTH = 8
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 
+# A server is not asked about more often than this (seconds). The engine's first checks
+# come milliseconds apart, which suits quick resources; a booting server only costs Nova
+# requests that much sooner, and with many servers those requests slow the creates down.
+POLL_INTERVAL = 0.2
+
+ZONE_KEY = "OS-EXT-AZ:availability_zone"
 STACK_ID_KEY = "heat:stack_id"
 RESOURCE_NAME_KEY = "heat:resource_name"
 IDENTITY_KEYS = (STACK_ID_KEY, RESOURCE_NAME_KEY)
@@ -138,16 +147,47 @@ def _call(nova, what: str, fn: Callable, server_id: str):
         raise errors.CloudRequestFailed(f"Nova: failed to {what}: {message}", status) from exc
 
 
-def start_create(plugin, name: str, request: ServerRequest) -> str:
-    """Ask Nova for the server; sets the plugin's physical_id and returns it."""
+@dataclasses.dataclass
+class Poll:
+    """The token of a create: when Nova is next worth asking."""
+
+    next_at: float
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self.next_at:
+            return False
+        self.next_at = now + POLL_INTERVAL
+        return True
+
+
+# Image and flavor names resolved to ids, per stack operation (its context): fifty servers
+# of one image cost one name lookup, and an image renamed later is seen by the next one.
+_lookups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lookups_lock = threading.Lock()
+
+
+def _resolved(context, kind: str, name: str, lookup: Callable[[str], str]) -> str:
+    with _lookups_lock:
+        lock, known = _lookups.setdefault(context, (threading.Lock(), {}))
+    # Held during the lookup so that servers starting together wait for the first answer.
+    with lock:
+        if (kind, name) not in known:
+            known[(kind, name)] = lookup(name)
+        return known[(kind, name)]
+
+
+def start_create(plugin, name: str, request: ServerRequest) -> Poll:
+    """Ask Nova for the server; sets the plugin's physical_id. The token for create_complete."""
     context = plugin.context
+    nova = _nova(plugin)
     metadata = dict(request.metadata)
     metadata[STACK_ID_KEY] = context.stack_id
     metadata[RESOURCE_NAME_KEY] = plugin.name
-    plugin.physical_id = _nova(plugin).create_server(
+    plugin.physical_id = nova.create_server(
         name,
-        request.image,
-        request.flavor,
+        _resolved(context, "image", request.image, lambda n: nova.find_image(n)["id"]),
+        _resolved(context, "flavor", request.flavor, lambda n: nova.find_flavor(n).id),
         key_name=request.key_name or None,
         user_data=request.user_data,
         availability_zone=request.availability_zone or None,
@@ -156,16 +196,22 @@ def start_create(plugin, name: str, request: ServerRequest) -> str:
         scheduler_hints=dict(request.scheduler_hints) or None,
     )
     plugin.data["pending_volumes"] = [list(v) for v in request.volumes]
-    return plugin.physical_id
+    return Poll(time.monotonic() + POLL_INTERVAL)
 
 
-def create_complete(plugin) -> bool:
+def create_complete(plugin, token: Poll | None) -> bool:
     """True once the server is ACTIVE with its volumes attached; raises with Nova's fault
     if it went to ERROR. Records what the attributes need in the plugin's data."""
+    if token is not None and not token.due():
+        return False
     nova = _nova(plugin)
     server_id = plugin.physical_id
-    if not nova.is_active(server_id):
-        return False
+    status = nova.server_status(server_id)
+    if status.status != "ACTIVE":
+        # is_active() raises with Nova's fault for a failed server (rarely: finds it ACTIVE).
+        if status.status == "BUILD" or not nova.is_active(server_id):
+            return False
+        status = nova.server_status(server_id)
     pending = plugin.data.get("pending_volumes") or []
     while pending:
         volume_id, device = pending[0]
@@ -179,7 +225,7 @@ def create_complete(plugin) -> bool:
         )
         pending.pop(0)  # attached: a later check must not attach it again
     plugin.data.pop("pending_volumes", None)
-    plugin.data["server"] = snapshot(show(plugin))
+    plugin.data["server"] = {"name": status.name, "networks": status.addresses}
     return True
 
 
@@ -192,20 +238,6 @@ def show(plugin) -> dict:
     )
     server.pop("OS-EXT-SRV-ATTR:user_data", None)
     return server
-
-
-def snapshot(server: dict) -> dict:
-    """What the attributes of a server need, kept in the resource's data."""
-    return {
-        "name": server.get("name"),
-        "networks": {
-            network: [entry["addr"] for entry in entries]
-            for network, entries in (server.get("addresses") or {}).items()
-        },
-        "accessIPv4": server.get("accessIPv4") or "",
-        "accessIPv6": server.get("accessIPv6") or "",
-        "availability_zone": server.get("OS-EXT-AZ:availability_zone"),
-    }
 
 
 def first_address(plugin) -> str | None:

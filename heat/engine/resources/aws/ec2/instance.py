@@ -124,7 +124,7 @@ class Instance(Resource):
         return servers.start_create(self, name, request)
 
     def check_create_complete(self, token) -> bool:
-        return servers.create_complete(self)
+        return servers.create_complete(self, token)
 
     def handle_update(self, new_properties, changed):
         if "Tags" in changed:
@@ -144,7 +144,8 @@ class Instance(Resource):
 
     def resolve_attribute(self, name):
         if name == "AvailabilityZone":
-            return self.data.get("server", {}).get("availability_zone")
+            # Asked of Nova when wanted: rarely used, so not fetched for every server.
+            return servers.show(self).get(servers.ZONE_KEY) if self.physical_id else None
         return servers.first_address(self)
 
 

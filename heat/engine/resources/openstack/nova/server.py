@@ -86,7 +86,7 @@ class Server(Resource):
         return servers.start_create(self, name, request)
 
     def check_create_complete(self, token) -> bool:
-        return servers.create_complete(self)
+        return servers.create_complete(self, token)
 
     def handle_update(self, new_properties, changed):
         if "metadata" in changed:
@@ -105,14 +105,15 @@ class Server(Resource):
         return servers.delete_complete(self, token)
 
     def resolve_attribute(self, name):
-        if name == "show":
-            return servers.show(self) if self.physical_id else None
         if name == "first_address":
             return servers.first_address(self)
-        server = self.data.get("server", {})
-        if name == "networks":
-            return server.get("networks", {})
-        return server.get(name)
+        if name in ("name", "networks"):
+            return self.data.get("server", {}).get(name)
+        # show and accessIPv4 are asked of Nova when wanted.
+        if self.physical_id is None:
+            return None
+        shown = servers.show(self)
+        return shown if name == "show" else shown.get(name)
 
 
 RESOURCE_TYPES = (Server,)
