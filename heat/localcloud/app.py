@@ -1,6 +1,7 @@
 """The localcloud WSGI application: one root that dispatches to the services by path prefix.
 
     /identity  Keystone v3        /compute  Nova v2.1        /image  Glance v2
+    /network   Neutron v2.0       /volume   Cinder v3
 
 plus any application mounted by other parts of Heat. Compute and image requests must carry
 a valid token (X-Auth-Token), except their version documents, as keystonemiddleware does it.
@@ -11,16 +12,23 @@ from __future__ import annotations
 import webob
 
 from heat.localcloud.catalog import Catalog
+from heat.localcloud.cinder import Cinder
 from heat.localcloud.faults import FaultInjector
 from heat.localcloud.glance import Glance, Images
 from heat.localcloud.keystone import Identity, Keystone
+from heat.localcloud.neutron import Neutron
 from heat.localcloud.nova import Nova
 from heat.localcloud.routing import json_response
 from heat.localcloud.settings import Settings
 from heat.localcloud.store import Store
 
 # Paths below a service that answer without a token (version discovery).
-_PUBLIC_PATHS = {"/compute": ("", "/", "/v2.1", "/v2.1/"), "/image": ("", "/", "/versions")}
+_PUBLIC_PATHS = {
+    "/compute": ("", "/", "/v2.1", "/v2.1/"),
+    "/image": ("", "/", "/versions"),
+    "/network": ("", "/"),
+    "/volume": ("", "/", "/v3", "/v3/"),
+}
 
 
 class LocalCloudApp:
@@ -36,11 +44,16 @@ class LocalCloudApp:
         self.images = Images(store, owner=self.identity.admin_project_id)
         self.images.seed(settings.images, settings.fail_image_marker)
         self.nova = Nova(store, settings, self.identity, self.images)
+        self.catalog.register("network", "neutron", "{base}/network")
+        self.catalog.register("volumev3", "cinderv3", "{base}/volume/v3/{project_id}")
+        self.catalog.register("block-storage", "cinder", "{base}/volume/v3/{project_id}")
         self.faults = FaultInjector()
         self._mounts: dict[str, object] = {
             "/identity": Keystone(self.identity, self.catalog),
             "/compute": self.nova,
             "/image": Glance(self.images),
+            "/network": Neutron(self.nova.networking, self.identity),
+            "/volume": Cinder(store, settings, self.identity, lambda: self.nova.clock()),
         }
 
     def mount(self, prefix: str, app) -> None:

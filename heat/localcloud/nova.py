@@ -16,12 +16,14 @@ from heat.localcloud import microversion, nova_views
 from heat.localcloud.glance import Images
 from heat.localcloud.keystone import Identity
 from heat.localcloud.machines import RecordMachines
+from heat.localcloud.networking import Networking
 from heat.localcloud.nova_actions import Actions
 from heat.localcloud.nova_keypairs import Keypairs
 from heat.localcloud.nova_servers import Servers
 from heat.localcloud.routing import ApiError, Service, json_response
 from heat.localcloud.settings import Settings
 from heat.localcloud.store import Store
+from heat.localcloud.volumes import Volumes
 
 # Nova's error body names per status (nova.api.openstack.wsgi.Fault); others: computeFault.
 _FAULT_NAMES = {
@@ -93,6 +95,11 @@ class Nova(Service):
         self.flavors = {f["id"]: f for f in map(_flavor, FLAVORS)}
         # What stands behind each server; LocalCloud swaps in containers (boot_mode).
         self.machines = RecordMachines()
+        # Neutron's and Cinder's state, for security groups, floating IPs and attachments.
+        self.networking = Networking(
+            store, lambda: self.clock(), settings.floating_range, identity.admin_project_id
+        )
+        self.volumes = Volumes(store, lambda: self.clock())
         r = self.router
         r.add("GET", "/", self.version)
         r.add("GET", "/flavors", self.list_flavors)

@@ -97,6 +97,18 @@ class Actions:
 
     def _add_security_group(self, req, server, state, arguments):
         name = self._security_group_name(arguments)
+        found = self.nova.networking.find_groups(server["project_id"], name)
+        if not found:
+            raise ApiError(
+                404, f"Security group {name} is not found for project {server['project_id']}"
+            )
+        if len(found) > 1:
+            raise ApiError(
+                409,
+                f"Multiple security_group matches found for name '{name}', use an ID to be more "
+                "specific.",
+            )
+        name = found[0]["name"]
         if name in server["security_groups"]:
             raise ApiError(
                 400, f"Security group {name} is already associated with the instance {server['id']}"
@@ -186,6 +198,7 @@ class Actions:
                 raise ApiError(
                     400, f"Duplicate volume {volume_id} already attached to instance {server_id}"
                 )
+            self._check_volume(server["project_id"], volume_id)
             used = {a["device"] for a in existing}
             device = spec.get("device") or next(
                 f"/dev/vd{letter}"
@@ -199,9 +212,23 @@ class Actions:
                 "device": device,
                 "tag": spec.get("tag"),
                 "delete_on_termination": bool(spec.get("delete_on_termination", False)),
+                "attached_at": self.nova.clock(),
             }
             self.store.put("volume_attachment", attachment["id"], attachment)
         return json_response({"volumeAttachment": self._attachment_view(req, attachment)})
+
+    def _check_volume(self, project_id: str, volume_id: str) -> None:
+        """Cinder's reservation: the volume must exist and be available."""
+        volume = self.nova.volumes.volume(project_id, volume_id)
+        if volume is None:
+            raise ApiError(404, f"Volume {volume_id} could not be found.")
+        status = self.nova.volumes.status(volume)
+        if status != "available":
+            raise ApiError(
+                400,
+                f"Invalid volume: Volume {volume_id} status must be available or downloading to "
+                f"reserve, but the current status is {status}.",
+            )
 
     def _attachment(self, req, server_id, volume_id) -> dict:
         self.servers.load(req, server_id)

@@ -90,8 +90,33 @@ class Servers:
 
     def detail_view(self, req, server: dict, state: lifecycle.State) -> dict:
         return nova_views.server_detail(
-            server, state, self.attachments(server["id"]), self.nova.view_context(req)
+            server,
+            state,
+            self.attachments(server["id"]),
+            self.nova.view_context(req),
+            self.floating_ips(server),
         )
+
+    def floating_ips(self, server: dict) -> list[str]:
+        """The floating IPs Neutron has associated with the server's port."""
+        return self.nova.networking.floating_ips_of_server(server["id"])
+
+    def security_group_names(self, project_id: str, names: list[str]) -> list[str]:
+        """The names of the project's groups `names` refers to (by name or id), as Nova
+        resolves them through Neutron: 400 for an unknown one, 409 for an ambiguous one."""
+        resolved = []
+        for name in names:
+            found = self.nova.networking.find_groups(project_id, name)
+            if not found:
+                raise ApiError(400, f"Security group {name} not found.")
+            if len(found) > 1:
+                raise ApiError(
+                    409,
+                    f"Multiple security_group matches found for name '{name}', use an ID to be "
+                    "more specific.",
+                )
+            resolved.append(found[0]["name"])
+        return _unique(resolved)
 
     @staticmethod
     def require_not_deleting(server: dict, state: lifecycle.State, action: str) -> None:
@@ -174,6 +199,7 @@ class Servers:
             raise ApiError(
                 400, "Invalid input for field/attribute server. 'networks' is a required property"
             )
+        group_names = self.security_group_names(token["project_id"], [g["name"] for g in groups])
         hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get("os:scheduler_hints") or {}
         now = self.nova.clock()
         server_id = str(uuid.uuid4())
@@ -193,7 +219,7 @@ class Servers:
                 "flavor": flavor,
                 "key_name": key_name,
                 "availability_zone": zone,
-                "security_groups": _unique([g["name"] for g in groups]),
+                "security_groups": group_names,
                 "metadata": metadata,
                 "user_data": user_data,
                 "scheduler_hints": hints,
@@ -282,7 +308,11 @@ class Servers:
                 server[field] = spec[key]
         self.save(server)
         view = nova_views.server_updated(
-            server, state, self.attachments(server_id), self.nova.view_context(req)
+            server,
+            state,
+            self.attachments(server_id),
+            self.nova.view_context(req),
+            self.floating_ips(server),
         )
         return json_response({"server": view})
 
@@ -363,11 +393,12 @@ class Servers:
 
     def show_ips(self, req, server_id):
         server, state = self.load(req, server_id)
-        return json_response({"addresses": nova_views.addresses(server, state, basic=True)})
+        networks = nova_views.addresses(server, state, True, self.floating_ips(server))
+        return json_response({"addresses": networks})
 
     def show_network_ips(self, req, server_id, network):
         server, state = self.load(req, server_id)
-        networks = nova_views.addresses(server, state, basic=True)
+        networks = nova_views.addresses(server, state, True, self.floating_ips(server))
         if network not in networks:
             raise ApiError(404, "Instance is not a member of specified network")
         return json_response({network: networks[network]})

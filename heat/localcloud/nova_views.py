@@ -58,15 +58,21 @@ class ViewContext:
         return [{"href": f"{self.compute_url}/{collection}/{id}", "rel": "bookmark"}]
 
 
-def addresses(server: dict, state: lifecycle.State, basic: bool = False) -> dict:
-    """The server's addresses by network; a server that failed to boot has none."""
+def addresses(
+    server: dict, state: lifecycle.State, basic: bool = False, floating: list[str] = ()
+) -> dict:
+    """The server's addresses by network, the fixed IP first, then `floating` ones on its
+    port; a server that failed to boot has none."""
     if state.status == "ERROR" and not state.launched:
         return {}
-    entry = {"addr": server["fixed_ip"], "version": 4}
-    if not basic:
-        entry["OS-EXT-IPS:type"] = "fixed"
-        entry["OS-EXT-IPS-MAC:mac_addr"] = server["mac"]
-    return {lifecycle.NETWORK: [entry]}
+    entries = []
+    for address, kind in [(server["fixed_ip"], "fixed"), *((f, "floating") for f in floating)]:
+        entry = {"addr": address, "version": 4}
+        if not basic:
+            entry["OS-EXT-IPS:type"] = kind
+            entry["OS-EXT-IPS-MAC:mac_addr"] = server["mac"]
+        entries.append(entry)
+    return {lifecycle.NETWORK: entries}
 
 
 def server_summary(server: dict, ctx: ViewContext) -> dict:
@@ -75,7 +81,11 @@ def server_summary(server: dict, ctx: ViewContext) -> dict:
 
 
 def server_detail(
-    server: dict, state: lifecycle.State, attachments: list[dict], ctx: ViewContext
+    server: dict,
+    state: lifecycle.State,
+    attachments: list[dict],
+    ctx: ViewContext,
+    floating: list[str] = (),
 ) -> dict:
     """A server in GET /servers/{id} and GET /servers/detail."""
     v = ctx.version
@@ -91,7 +101,7 @@ def server_detail(
         "flavor": _flavor(server, ctx),
         "created": iso_seconds(server["created_at"]),
         "updated": iso_seconds(_updated(server, ctx.now)),
-        "addresses": addresses(server, state),
+        "addresses": addresses(server, state, floating=floating),
         "accessIPv4": server["access_ipv4"],
         "accessIPv6": server["access_ipv6"],
         "links": ctx.links("servers", server["id"]),
@@ -143,14 +153,18 @@ def server_detail(
 
 
 def server_updated(
-    server: dict, state: lifecycle.State, attachments: list[dict], ctx: ViewContext
+    server: dict,
+    state: lifecycle.State,
+    attachments: list[dict],
+    ctx: ViewContext,
+    floating: list[str] = (),
 ) -> dict:
     """A server in the answer to PUT /servers/{id}: the full view from 2.75, a subset before."""
-    view = server_detail(server, state, attachments, ctx)
+    view = server_detail(server, state, attachments, ctx, floating)
     if ctx.version >= (2, 75):
         return view
     view = {k: value for k, value in view.items() if k in _UPDATE_KEYS}
-    view["addresses"] = addresses(server, state, basic=True)
+    view["addresses"] = addresses(server, state, basic=True, floating=floating)
     return view
 
 

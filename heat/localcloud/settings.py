@@ -49,6 +49,19 @@ OPTS = [
         help="Seconds a deleted localcloud server stays visible (status DELETED, task_state "
         "deleting) before it is gone.",
     ),
+    cfg.FloatOpt(
+        "localcloud_volume_delay",
+        default=0.5,
+        min=0.0,
+        help="Seconds a new localcloud volume or snapshot stays `creating` (and a deleted one "
+        "`deleting`) before it is available (or gone).",
+    ),
+    cfg.StrOpt(
+        "localcloud_floating_range",
+        default="172.24.4.0/24",
+        help="CIDR of localcloud's external `public` network, from which floating IPs are "
+        "allocated (.1 is the router).",
+    ),
     cfg.ListOpt(
         "localcloud_images",
         default=DEFAULT_IMAGES,
@@ -119,6 +132,8 @@ class Settings:
 
     boot_delay: float = 0.5
     delete_delay: float = 0.0
+    volume_delay: float = 0.5
+    floating_range: str = "172.24.4.0/24"
     images: list[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_IMAGES))
     fail_image_marker: str = "localcloud-fail"
     availability_zones: list[str] = dataclasses.field(default_factory=lambda: ["nova"])
@@ -136,6 +151,8 @@ class Settings:
         return cls(
             boot_delay=conf.localcloud_boot_delay,
             delete_delay=conf.localcloud_delete_delay,
+            volume_delay=conf.localcloud_volume_delay,
+            floating_range=conf.localcloud_floating_range,
             images=list(conf.localcloud_images),
             fail_image_marker=conf.localcloud_fail_image_marker,
             availability_zones=list(conf.localcloud_availability_zones),

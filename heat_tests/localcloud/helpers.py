@@ -36,6 +36,19 @@ def wait_for_status(session, server_id: str, status: str, version: str = "2.1", 
         time.sleep(0.02)
 
 
+def create_volume(session, size: int = 1, timeout=5.0) -> str:
+    """Create a Cinder volume and wait until it is available; returns its id."""
+    body = {"volume": {"size": size}}
+    volume_id = call(session, "volumev3", "POST", "/volumes", body=body).json()["volume"]["id"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        volume = call(session, "volumev3", "GET", f"/volumes/{volume_id}").json()["volume"]
+        if volume["status"] == "available":
+            break
+        time.sleep(0.02)
+    return volume_id
+
+
 def _version_key(name: str) -> tuple[int, int]:
     major, minor = name[1:].split(".")
     return int(major), int(minor)

@@ -39,7 +39,14 @@ def test_password_token_with_catalog(localcloud):
     assert token["project"]["name"] == "demo"
     assert [r["name"] for r in token["roles"]] == ["member", "reader"]
     catalog = {s["type"]: s for s in token["catalog"]}
-    assert sorted(catalog) == ["compute", "identity", "image"]
+    assert sorted(catalog) == [
+        "block-storage",
+        "compute",
+        "identity",
+        "image",
+        "network",
+        "volumev3",
+    ]
     urls = {e["interface"]: e["url"] for e in catalog["compute"]["endpoints"]}
     assert urls == {i: f"{localcloud.url}/compute/v2.1" for i in ("public", "internal", "admin")}
 

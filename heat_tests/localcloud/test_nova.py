@@ -8,7 +8,7 @@ import time
 import pytest
 
 from heat.localcloud import LocalCloud
-from heat_tests.localcloud.helpers import call, wait_for_status
+from heat_tests.localcloud.helpers import call, create_volume, wait_for_status
 
 USER_DATA = base64.b64encode(b"#!/bin/sh\n").decode()
 
@@ -156,6 +156,8 @@ def test_actions(localcloud_session):
     server = call(localcloud_session, "compute", "GET", f"/servers/{server_id}").json()["server"]
     assert server["status"] == "HARD_REBOOT"
     wait_for_status(localcloud_session, server_id, "ACTIVE")
+    web = {"security_group": {"name": "web"}}
+    call(localcloud_session, "network", "POST", "/v2.0/security-groups", body=web)
     assert act({"addSecurityGroup": {"name": "web"}}).status_code == 202
     assert act({"removeSecurityGroup": {"name": "default"}}).status_code == 202
     server = call(localcloud_session, "compute", "GET", f"/servers/{server_id}").json()["server"]
@@ -185,9 +187,9 @@ def test_metadata_api(localcloud_session):
 
 
 def test_volume_attachments_lifecycle(localcloud_session):
+    volume = create_volume(localcloud_session)
     server_id = _create(localcloud_session)
     base = f"/servers/{server_id}/os-volume_attachments"
-    volume = "a07f71dc-8151-4e7d-a0cc-cd24a3f11113"
     body = {"volumeAttachment": {"volumeId": volume}}
     building = call(localcloud_session, "compute", "POST", base, "2.1", body)
     assert building.status_code == 409

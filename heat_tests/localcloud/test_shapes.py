@@ -4,11 +4,16 @@ upstream Nova API sample for the requested microversion."""
 from __future__ import annotations
 
 import base64
-import uuid
 
 import pytest
 
-from heat_tests.localcloud.helpers import call, sample, shape_differences, wait_for_status
+from heat_tests.localcloud.helpers import (
+    call,
+    create_volume,
+    sample,
+    shape_differences,
+    wait_for_status,
+)
 
 # Versions with a server sample of their own, and the maximum (compared with 2.73's sample).
 SERVER_VERSIONS = ["2.1", "2.3", "2.9", "2.16", "2.19", "2.47", "2.52", "2.63", "2.71", "2.73"]
@@ -48,7 +53,7 @@ def server(localcloud, localcloud_session):
     }
     created = call(session, "compute", "POST", "/servers", "2.1", body).json()["server"]
     wait_for_status(session, created["id"], "ACTIVE")
-    attach = {"volumeAttachment": {"volumeId": str(uuid.uuid4())}}
+    attach = {"volumeAttachment": {"volumeId": create_volume(session)}}
     response = call(
         session, "compute", "POST", f"/servers/{created['id']}/os-volume_attachments", "2.1", attach
     )
@@ -204,7 +209,7 @@ def test_limits(localcloud_session, version):
 @pytest.mark.parametrize("version", ["2.1", "2.49", "2.70", "2.79"])
 def test_volume_attachments(localcloud_session, server, version):
     base = f"/servers/{server}/os-volume_attachments"
-    volume_id = str(uuid.uuid4())
+    volume_id = create_volume(localcloud_session)
     body = {"volumeAttachment": {"volumeId": volume_id}}
     if version != "2.1":
         body["volumeAttachment"]["tag"] = "foo"

@@ -47,6 +47,11 @@ def test_negotiates_the_servers_maximum_microversion(nova):
 
 
 def test_create_poll_active_and_delete(localcloud, nova):
+    nova.session.post(
+        "/v2.0/security-groups",
+        json={"security_group": {"name": "web"}},
+        endpoint_filter={"service_type": "network"},
+    )
     server_id = nova.create_server(
         "web",
         "F17-x86_64-cfntools",
