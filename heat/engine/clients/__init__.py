@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 
 from heat.common.exception import InvalidInput
+from heat.engine.clients.cinder import CinderClient
+from heat.engine.clients.neutron import NeutronClient
 from heat.engine.clients.nova import NovaClient
 from heat.engine.clients.session import CloudCredentials, make_session
 
@@ -21,6 +23,8 @@ class Clients:
         self._lock = threading.Lock()
         self._session = None
         self._nova = None
+        self._neutron = None
+        self._cinder = None
 
     def session(self):
         if self.credentials is None:
@@ -40,3 +44,25 @@ class Clients:
                     interface=self.credentials.interface,
                 )
             return self._nova
+
+    def neutron(self) -> NeutronClient:
+        session = self.session()
+        with self._lock:
+            if self._neutron is None:
+                self._neutron = NeutronClient(
+                    session,
+                    region_name=self.credentials.region_name,
+                    interface=self.credentials.interface,
+                )
+            return self._neutron
+
+    def cinder(self) -> CinderClient:
+        session = self.session()
+        with self._lock:
+            if self._cinder is None:
+                self._cinder = CinderClient(
+                    session,
+                    region_name=self.credentials.region_name,
+                    interface=self.credentials.interface,
+                )
+            return self._cinder

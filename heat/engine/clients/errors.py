@@ -1,9 +1,10 @@
 """The errors the cloud client helpers raise, and the retry policy for transient failures.
 
 Client libraries each have their own exceptions (novaclient's ClientException,
-keystoneauth1's HttpError and ConnectFailure); the helpers translate them into Heat's
-hierarchy so the engine handles one set: `CloudNotFound` (a NotFound: delete treats it as
-done), `AmbiguousName`, and `CloudRequestFailed` (a CloudError) for everything else.
+openstacksdk's HttpException, keystoneauth1's HttpError and ConnectFailure); the helpers
+translate them into Heat's hierarchy so the engine handles one set: `CloudNotFound` (a
+NotFound: delete treats it as done), `AmbiguousName`, and `CloudRequestFailed` (a CloudError)
+for everything else.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TypeVar
 
 from keystoneauth1 import exceptions as ks_exc
 from novaclient import exceptions as nova_exc
+from openstack import exceptions as sdk_exc
 
 from heat.common.exception import CloudError, InvalidInput, NotFound
 
@@ -61,6 +63,8 @@ def http_status(exc: BaseException) -> int | None:
         return exc.code if isinstance(exc.code, int) else None
     if isinstance(exc, ks_exc.HttpError):
         return exc.http_status
+    if isinstance(exc, sdk_exc.HttpException):
+        return exc.status_code
     return None
 
 
