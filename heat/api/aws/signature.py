@@ -93,7 +93,7 @@ class Signature:
     signature: str
     string_to_sign: Callable[[str], list[bytes]] | None = None  # v2: host variants
     signing_key: Callable[[str], bytes] | None = None  # v4: secret -> key
-    v4_string_to_sign: bytes | None = None
+    v4_strings_to_sign: tuple[bytes, ...] = ()
 
 
 def _percent(value: str) -> str:
@@ -210,8 +210,11 @@ class Verifier:
     def matches(claim: Signature, secret: str) -> bool:
         if claim.version == 4:
             key = claim.signing_key(secret)
-            expected = hmac.new(key, claim.v4_string_to_sign, hashlib.sha256).hexdigest()
-            return hmac.compare_digest(expected.encode(), claim.signature.encode())
+            matched = False
+            for message in claim.v4_strings_to_sign:
+                expected = hmac.new(key, message, hashlib.sha256).hexdigest()
+                matched |= hmac.compare_digest(expected.encode(), claim.signature.encode())
+            return matched
         for digest, message in claim.string_to_sign(secret):
             candidate = hmac.new(secret.encode(), message, digest).digest()
             if _v2_equal(candidate, claim.signature):
@@ -254,7 +257,7 @@ class Verifier:
         _now_checks(stamp, self.clock())
         payload = request.headers.get("x-amz-content-sha256") or request.body_hash()
         return self._v4(
-            request, fields, amz_date, payload, request.query, fields["Signature"], skip=None
+            request, fields, amz_date, [payload], request.query, fields["Signature"], skip=None
         )
 
     def _v4_query(self, request: SignedRequest) -> Signature:
@@ -283,14 +286,15 @@ class Verifier:
             "Credential": params["X-Amz-Credential"],
             "SignedHeaders": params["X-Amz-SignedHeaders"],
         }
-        # A presigned URL cannot know its body; an empty one may be signed either way.
-        payload = request.headers.get("x-amz-content-sha256")
-        if payload is None:
-            payload = UNSIGNED_PAYLOAD if not request.body else request.body_hash()
+        # A presigned URL cannot know its body: botocore signs the hash of the (empty) body,
+        # others UNSIGNED-PAYLOAD, which is accepted only when there is no body to cover.
+        payloads = [request.headers.get("x-amz-content-sha256") or request.body_hash()]
+        if not request.body:
+            payloads.append(UNSIGNED_PAYLOAD)
         signature = params["X-Amz-Signature"]
-        return self._v4(request, fields, amz_date, payload, request.query, signature, skip=True)
+        return self._v4(request, fields, amz_date, payloads, request.query, signature, skip=True)
 
-    def _v4(self, request, fields, amz_date, payload, query, signature, skip) -> Signature:
+    def _v4(self, request, fields, amz_date, payloads, query, signature, skip) -> Signature:
         scope = fields["Credential"].split("/")
         if len(scope) != 5 or scope[4] != "aws4_request" or not scope[0]:
             raise IncompleteSignature(
@@ -314,25 +318,27 @@ class Verifier:
             if name not in request.headers:
                 raise SignatureDoesNotMatch(f"Signed header {name[:64]!r} is not in the request")
             headers.append(f"{name}:{' '.join(request.headers[name].split())}\n")
-        canonical = "\n".join(
+        head = "\n".join(
             [
                 request.method,
                 canonical_path(request.path),
                 canonical_query(query, skip="X-Amz-Signature" if skip else None),
                 "".join(headers),
                 fields["SignedHeaders"],
-                payload,
             ]
         )
         credential_scope = f"{date}/{region}/{service}/aws4_request"
-        string_to_sign = "\n".join(
-            [
-                V4_ALGORITHM,
-                amz_date,
-                credential_scope,
-                hashlib.sha256(canonical.encode()).hexdigest(),
-            ]
-        ).encode()
+        strings = tuple(
+            "\n".join(
+                [
+                    V4_ALGORITHM,
+                    amz_date,
+                    credential_scope,
+                    hashlib.sha256(f"{head}\n{payload}".encode()).hexdigest(),
+                ]
+            ).encode()
+            for payload in payloads
+        )
 
         def signing_key(secret: str) -> bytes:
             key = _sign(f"AWS4{secret}".encode(), date)
@@ -341,7 +347,7 @@ class Verifier:
             return key
 
         return Signature(
-            4, access_key, signature, signing_key=signing_key, v4_string_to_sign=string_to_sign
+            4, access_key, signature, signing_key=signing_key, v4_strings_to_sign=strings
         )
 
     # -- Signature Version 2 --

@@ -50,7 +50,6 @@ OPTS = [
         min=0.1,
         help="Seconds allowed for fetching a TemplateURL.",
     ),
-    cfg.StrOpt("region_name", default="RegionOne", help="The region the API reports."),
 ]
 
 ACTIONS = {
@@ -96,7 +95,7 @@ def make_app(engine_client, identity_store, conf=None, *, database=None, verifie
             verifier = signature.Verifier(identity_store, service=SERVICE)
     max_size = _option(conf, "max_template_size", default=template_format.DEFAULT_MAX_SIZE)
     fetcher = TemplateFetcher(max_size, _option(conf, "template_url_timeout", GROUP, 10.0))
-    region = _option(conf, "region_name", GROUP, "RegionOne")
+    region = _option(conf, "region_name", default="RegionOne")  # the engine's [DEFAULT] one
     service = CfnService(engine_client, database, fetcher, region=region)
     return CfnApp(service, verifier, max_body=3 * max_size + BODY_OVERHEAD)
 
@@ -212,7 +211,8 @@ def _parameters(environ, body: bytes):
         params = dict(query)
         if body:
             content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-            if content_type not in ("", "application/x-www-form-urlencoded"):
+            # wsgiref reports a missing Content-Type as text/plain.
+            if content_type not in ("", "text/plain", "application/x-www-form-urlencoded"):
                 raise errors.AwsError(
                     "Request body must be application/x-www-form-urlencoded",
                     code="UnsupportedMediaType",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from heat.api.cfn.params import tag_pairs
@@ -9,6 +10,16 @@ from heat.api.cfn.params import tag_pairs
 STACK_TYPE = "AWS::CloudFormation::Stack"
 _ENGINE_STACK_TYPE = "OS::Heat::Stack"
 NOT_CHECKED = "NOT_CHECKED"
+
+
+def when(value):
+    """A timestamp as the engine gives it (a datetime, or its ISO text over RPC), or None."""
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return value
 
 
 def output_text(value) -> str | None:
@@ -30,9 +41,9 @@ def stack_summary(svc, stack: dict) -> dict:
     return {
         "StackId": svc.arn(stack["project"], stack["stack_name"], stack["id"]),
         "StackName": stack["stack_name"],
-        "CreationTime": stack["creation_time"],
-        "LastUpdatedTime": stack.get("updated_time"),
-        "DeletionTime": stack.get("deletion_time"),
+        "CreationTime": when(stack["creation_time"]),
+        "LastUpdatedTime": when(stack.get("updated_time")),
+        "DeletionTime": when(stack.get("deletion_time")),
         "StackStatus": stack["stack_status"],
         "StackStatusReason": stack.get("stack_status_reason") or None,
         "DriftInformation": {"StackDriftStatus": NOT_CHECKED},
@@ -59,9 +70,9 @@ def stack(svc, stack: dict) -> dict:
         "StackName": stack["stack_name"],
         "Description": stack.get("description") or None,
         "Parameters": parameters,
-        "CreationTime": stack["creation_time"],
-        "LastUpdatedTime": stack.get("updated_time"),
-        "DeletionTime": stack.get("deletion_time"),
+        "CreationTime": when(stack["creation_time"]),
+        "LastUpdatedTime": when(stack.get("updated_time")),
+        "DeletionTime": when(stack.get("deletion_time")),
         "StackStatus": stack["stack_status"],
         "StackStatusReason": stack.get("stack_status_reason") or None,
         "DisableRollback": bool(stack.get("disable_rollback")),
@@ -88,10 +99,10 @@ def resource(svc, stack: dict, res: dict, detail: bool) -> dict:
         "DriftInformation": {"StackResourceDriftStatus": NOT_CHECKED},
     }
     if detail:
-        out["LastUpdatedTimestamp"] = res["updated_time"]
+        out["LastUpdatedTimestamp"] = when(res["updated_time"])
         out["Metadata"] = json.dumps(res.get("metadata") or {})
     else:
-        out["Timestamp"] = res["updated_time"]
+        out["Timestamp"] = when(res["updated_time"])
     return out
 
 
@@ -101,7 +112,7 @@ def resource_summary(res: dict) -> dict:
         "LogicalResourceId": res["resource_name"],
         "PhysicalResourceId": res.get("physical_resource_id") or None,
         "ResourceType": res["resource_type"],
-        "LastUpdatedTimestamp": res["updated_time"],
+        "LastUpdatedTimestamp": when(res["updated_time"]),
         "ResourceStatus": res["resource_status"],
         "ResourceStatusReason": res.get("resource_status_reason") or None,
         "DriftInformation": {"StackResourceDriftStatus": NOT_CHECKED},
@@ -118,7 +129,7 @@ def event(stack_arn: str, stack_name: str, row: dict) -> dict:
         "LogicalResourceId": row["resource_name"],
         "PhysicalResourceId": stack_arn if is_stack else row.get("physical_resource_id"),
         "ResourceType": STACK_TYPE if is_stack else row["resource_type"],
-        "Timestamp": row["created_at"],
+        "Timestamp": when(row["created_at"]),
         "ResourceStatus": f"{row['action']}_{row['status']}",
         "ResourceStatusReason": row.get("reason") or None,
     }
