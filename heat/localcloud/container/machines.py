@@ -88,6 +88,13 @@ class ContainerMachines(RecordMachines):
                 started = at
                 break
         if started is None:
+            boot = self._boots.get(server["id"])
+            if boot is not None and not boot.running():
+                # The boot script failed before the guest init ran (a mount, the chroot).
+                self._boots.pop(server["id"], None)
+                root = self._root(server["id"])
+                self._fail(server["id"], "the server's init did not start", root)
+                return self.store.get("server", server["id"]) or server
             return server
         with self.store.locked():
             current = self.store.get("server", server["id"])

@@ -86,3 +86,25 @@ def test_an_image_that_does_not_map_to_the_base_image_fails_the_boot(base_image,
         assert not os.path.exists(cloud.app.nova.machines.root(server.id).directory)
     finally:
         cloud.stop()
+
+
+def test_a_boot_that_fails_before_cloud_init_puts_the_server_in_error(base_image, tmp_path):
+    cloud = LocalCloud(str(tmp_path / "localcloud"), settings=container_settings()).start()
+    try:
+        nova = _nova(cloud)
+        # A base image that is not there: the overlay mount fails in the boot script.
+        cloud.app.nova.machines.base = str(tmp_path / "no-such-image")
+        server = nova.servers.create("broken", nova.glance.find_image("F17-x86_64-cfntools"), "1")
+        cloud.app.nova.machines.wait_idle(server.id)
+        deadline = time.monotonic() + 10
+        while nova.servers.get(server.id).status == "BUILD" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server = nova.servers.get(server.id)
+        assert server.status == "ERROR"
+        assert server.fault["message"].startswith(
+            f"Build of instance {server.id} aborted: the server's init did not start (console: "
+        )
+        assert "mount" in server.fault["message"]
+        assert "localcloud: the server's init did not start" in server.get_console_output()
+    finally:
+        cloud.stop()
