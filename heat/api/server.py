@@ -4,8 +4,8 @@
     server.url        # http://127.0.0.1:8004
     server.stop()
 
-A thread per connection (wsgiref + ThreadingMixIn), HTTP/1.1 keep-alive, no access log on
-stderr. The APIs do little per request besides a database lookup or an RPC call, so this
+A thread per connection (wsgiref + ThreadingMixIn), one request per connection, no access
+log on stderr. The APIs do little per request besides a database lookup or an RPC call, so this
 is enough for a development or small deployment; put a real WSGI server in front for more.
 """
 
@@ -20,53 +20,22 @@ LOG = logging.getLogger(__name__)
 
 
 class _Handler(simple_server.WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"
-
     def log_message(self, format, *args):
         LOG.debug("%s %s", self.address_string(), format % args)
 
-    def handle(self):
-        # As WSGIRequestHandler.handle, looping for keep-alive connections.
-        self.close_connection = True
-        self._handle_one()
-        while not self.close_connection:
-            self._handle_one()
-
-    def _handle_one(self):
-        try:
-            self.raw_requestline = self.rfile.readline(65537)
-        except (OSError, ValueError):
-            self.close_connection = True
-            return
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        if len(self.raw_requestline) > 65536:
-            self.send_error(414)
-            self.close_connection = True
-            return
-        if not self.parse_request():
-            return
-        handler = _ServerHandler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
-        )
-        handler.request_handler = self
-        handler.http_version = "1.1"
-        handler.run(self.server.get_app())
-        if handler.status is None or not handler.headers_sent:
-            self.close_connection = True
+    def get_stderr(self):
+        return _LogStream()
 
 
-class _ServerHandler(simple_server.ServerHandler):
-    def log_exception(self, exc_info):
-        LOG.error("unhandled error in a WSGI application", exc_info=exc_info)
+class _LogStream:
+    """wsgiref writes application errors to stderr; send them to the log instead."""
 
-    def cleanup_headers(self):
-        super().cleanup_headers()
-        # Keep-alive needs a length; bodies without one end the connection.
-        if "Content-Length" not in self.headers:
-            self.request_handler.close_connection = True
-            self.headers["Connection"] = "close"
+    def write(self, text):
+        if text.strip():
+            LOG.error("%s", text.rstrip())
+
+    def flush(self):
+        pass
 
 
 class _Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):

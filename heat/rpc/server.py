@@ -114,7 +114,6 @@ class EngineServer:
             transport,
             target,
             [self.endpoint],
-            executor="threading",
             access_policy=messaging.DefaultRPCAccessPolicy,
         )
 
