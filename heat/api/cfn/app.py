@@ -223,4 +223,7 @@ def _parameters(environ, body: bytes):
         raise errors.MalformedQueryString("Parameters must be UTF-8 text") from None
     if any("\x00" in k or len(k) > 512 for k in params):
         raise errors.MalformedQueryString("Malformed parameter name")
+    # No database takes NUL in text, and no AWS parameter has a use for it.
+    if any("\x00" in v for v in params.values()):
+        raise errors.MalformedQueryString("Parameter values may not contain NUL characters")
     return query, params
