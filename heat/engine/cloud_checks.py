@@ -8,9 +8,9 @@ the run so that fifty servers naming one image cost one lookup:
 - the properties a resource type declares in `cloud_properties` ({property: kind}), where
   the value can be computed before any resource exists (literals, parameters, mappings).
 
-Kinds the cloud offers no way to list (security groups, networks, subnets, volumes and DNS
-zones on a cloud without those services) are not checked here; creating the resource
-reports them. Findings carry the path of the parameter or property, as static ones do.
+Security groups are looked up in Neutron. Networks, subnets, volumes and DNS zones are not
+checked here yet; creating the resource reports them. Findings carry the path of the
+parameter or property, as static ones do.
 """
 
 from __future__ import annotations
@@ -27,20 +27,26 @@ _NOUNS = {
     "flavor": "flavor",
     "image": "image",
     "keypair": "keypair",
+    "security_group": "security group",
     "server": "server",
 }
 
 
 class CloudChecker:
-    """Answers "does this <kind> exist?" against one Nova, remembering every answer."""
+    """Answers "does this <kind> exist?" against one cloud, remembering every answer.
 
-    def __init__(self, nova):
+    `nova` is a NovaClient; `neutron` a callable giving a NeutronClient (made only when a
+    security group is checked).
+    """
+
+    def __init__(self, nova, neutron=None):
         self.nova = nova
+        self.neutron = neutron
         self._answers: dict[tuple[str, str], str | None] = {}
         self._zones: list[str] | None = None
 
     def checks(self, kind: str) -> bool:
-        return kind in _NOUNS
+        return kind in _NOUNS and (kind != "security_group" or self.neutron is not None)
 
     def problem(self, kind: str, value: str) -> str | None:
         """None if the object exists, else what is wrong with it."""
@@ -63,6 +69,7 @@ class CloudChecker:
             "image": self.nova.find_image,
             "flavor": self.nova.find_flavor,
             "server": self.nova.server_status,
+            "security_group": lambda name: self.neutron().find_security_group(name),
         }[kind]
         try:
             lookup(value)
@@ -78,9 +85,9 @@ def _values(value) -> list[str]:
     return [str(v) for v in items if isinstance(v, str | int | float) and str(v) != ""]
 
 
-def check(definition, nova, registry) -> list[Finding]:
+def check(definition, nova, registry, neutron=None) -> list[Finding]:
     """Findings for parameter values and resource properties that name missing objects."""
-    checker = CloudChecker(nova)
+    checker = CloudChecker(nova, neutron)
     findings: list[Finding] = []
     reported: set[tuple[str, str]] = set()
     parameters = definition.parameters
@@ -109,7 +116,7 @@ def check(definition, nova, registry) -> list[Finding]:
             except Exception:  # needs a resource, or a value static validation rejects
                 continue
             for item in _values(value):
-                if (kind, item) in reported:
+                if not checker.checks(kind) or (kind, item) in reported:
                     continue  # the parameter it came from says so already
                 problem = checker.problem(kind, item)
                 if problem:
@@ -132,6 +139,7 @@ def raise_if_invalid(definition, clients, registry) -> None:
     cloud's, all together."""
     findings = list(definition.findings)
     if clients is not None and clients.credentials is not None:
-        findings += definition.template.locate(check(definition, clients.nova(), registry))
+        found = check(definition, clients.nova(), registry, clients.neutron)
+        findings += definition.template.locate(found)
     if findings:
         raise TemplateError(sorted(findings, key=sort_key))

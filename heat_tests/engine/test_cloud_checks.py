@@ -193,3 +193,31 @@ def test_each_object_is_looked_up_once_per_check(localcloud, keypair, monkeypatc
             'availability zone "moon" does not exist (available: nova)'
         )
     assert asked == ["find_image", "find_flavor", "keypair_exists", "availability_zones"]
+
+
+def test_security_groups_are_looked_up_in_neutron(cloud_engine, ctx):
+    group = cloud_engine.clients.neutron().create_security_group("web")
+    text = json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": {"Groups": {"Type": "List<AWS::EC2::SecurityGroup::Id>"}},
+            "Resources": {
+                "Web": {
+                    "Type": "AWS::EC2::Instance",
+                    "Properties": {
+                        "ImageId": "F17-x86_64-cfntools",
+                        "InstanceType": "m1.tiny",
+                        "SecurityGroups": ["default", "web", "nope"],
+                        "SecurityGroupIds": {"Ref": "Groups"},
+                    },
+                }
+            },
+        }
+    )
+    assert findings(
+        lambda: cloud_engine.validate_template(ctx, text, {"Groups": f"{group.id},gone"})
+    ) == [
+        'unknown-cloud-object Parameters.Groups: security group "gone" does not exist',
+        'unknown-cloud-object Resources.Web.Properties.SecurityGroups: security group "nope" '
+        "does not exist",
+    ]

@@ -60,7 +60,8 @@ class ServerRequest:
     metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
     scheduler_hints: Mapping[str, object] = dataclasses.field(default_factory=dict)
     user_data: str | None = None
-    volumes: tuple[tuple[str, str | None], ...] = ()  # (volume id, device) attached when ACTIVE
+    # (volume id, device), attached through Nova once the server is ACTIVE.
+    volumes: tuple[tuple[str, str | None], ...] = ()
 
 
 def server_name(stack_name: str, resource_name: str, suffix: str | None = None) -> str:
@@ -195,7 +196,8 @@ def start_create(plugin, name: str, request: ServerRequest) -> Poll:
         metadata=metadata,
         scheduler_hints=dict(request.scheduler_hints) or None,
     )
-    plugin.data["pending_volumes"] = [list(v) for v in request.volumes]
+    if request.volumes:
+        plugin.data["pending_volumes"] = [list(v) for v in request.volumes]
     return Poll(time.monotonic() + POLL_INTERVAL)
 
 
@@ -212,20 +214,28 @@ def create_complete(plugin, token: Poll | None) -> bool:
         if status.status == "BUILD" or not nova.is_active(server_id):
             return False
         status = nova.server_status(server_id)
+    if not _volumes_attached(plugin):
+        return False
+    plugin.data["server"] = {"name": status.name, "networks": status.addresses}
+    return True
+
+
+def _volumes_attached(plugin) -> bool:
+    """Attach the pending volumes (once each, through Nova) and say whether Cinder shows
+    them all in use by the server."""
+    cinder = plugin.context.clients.cinder()
+    server_id = plugin.physical_id
     pending = plugin.data.get("pending_volumes") or []
     while pending:
         volume_id, device = pending[0]
-        _call(
-            nova,
-            f"attach volume {volume_id}",
-            lambda v=volume_id, d=device: nova.client.volumes.create_server_volume(
-                server_id, v, d or None
-            ),
-            server_id,
-        )
-        pending.pop(0)  # attached: a later check must not attach it again
+        cinder.attach_volume(server_id, volume_id, device or None)
+        plugin.data.setdefault("attaching", []).append(volume_id)
+        pending.pop(0)  # asked for: a later check must not attach it again
     plugin.data.pop("pending_volumes", None)
-    plugin.data["server"] = {"name": status.name, "networks": status.addresses}
+    attaching = plugin.data.get("attaching", [])
+    if not all(cinder.is_attached(server_id, volume_id) for volume_id in attaching):
+        return False
+    plugin.data.pop("attaching", None)
     return True
 
 

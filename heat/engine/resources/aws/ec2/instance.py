@@ -89,6 +89,8 @@ class Instance(Resource):
         "InstanceType": "flavor",
         "KeyName": "keypair",
         "AvailabilityZone": "availability_zone",
+        "SecurityGroups": "security_group",
+        "SecurityGroupIds": "security_group",
     }
 
     def _refuse_networking(self) -> None:

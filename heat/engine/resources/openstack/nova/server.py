@@ -57,6 +57,7 @@ class Server(Resource):
         "flavor": "flavor",
         "key_name": "keypair",
         "availability_zone": "availability_zone",
+        "security_groups": "security_group",
     }
 
     def _metadata(self, props) -> dict[str, str]:
