@@ -95,6 +95,8 @@ class Stack(Base):
         sa.Integer, sa.ForeignKey("raw_template.id")
     )
     parameters: Mapped[dict | None] = mapped_column(Json)
+    # The parameters before the update in progress (same packing), for rolling it back.
+    previous_parameters: Mapped[dict | None] = mapped_column(Json)
     action: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
     status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
     status_reason: Mapped[str | None] = mapped_column(LongText)

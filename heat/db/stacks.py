@@ -63,15 +63,19 @@ class Stacks:
         if row is None:
             return None
         stored = row["parameters"]
+        row["secret_parameters"] = list(stored["encrypted"]) if stored else []
+        row["parameters"] = self._unpack_values(stored)
+        if "previous_parameters" in row:
+            row["previous_parameters"] = self._unpack_values(row["previous_parameters"])
+        return row
+
+    def _unpack_values(self, stored: dict | None) -> dict | None:
         if stored is None:
-            row["secret_parameters"] = []
-            return row
+            return None
         values = dict(stored["values"])
         for name in stored["encrypted"]:
             values[name] = json.loads(self._crypter().decrypt(values[name]))
-        row["parameters"] = values
-        row["secret_parameters"] = list(stored["encrypted"])
-        return row
+        return values
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -234,6 +238,10 @@ class Stacks:
             values["parameters"] = self._pack_parameters(
                 values["parameters"], secret_parameters or ()
             )
+        if "previous_parameters" in values:
+            # Everything is encrypted: which of them were NoEcho is not worth tracking here.
+            previous = values["previous_parameters"]
+            values["previous_parameters"] = self._pack_parameters(previous, previous or ())
         values["b_id"] = stack_id
         with self._engine.begin() as conn:
             return conn.execute(self._UPDATE, values).rowcount == 1

@@ -42,6 +42,7 @@ class ResourceRecord:
     properties_data: dict | None = None
     requires: tuple = ()
     replaces: int | None = None
+    replaced_by: int | None = None
     plugin: Resource | None = None
 
     @classmethod
@@ -58,6 +59,7 @@ class ResourceRecord:
             properties_data=row["properties_data"],
             requires=tuple(row["requires"] or ()),
             replaces=row["replaces"],
+            replaced_by=row["replaced_by"],
         )
 
     @property

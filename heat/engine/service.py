@@ -149,7 +149,12 @@ class EngineService:
             if not self.db.locks.steal(held["id"], held["engine_id"], self.engine_id):
                 continue  # another engine was quicker
             taken.append(held["id"])
-            self._take_over(held["id"], held["engine_id"])
+            try:
+                self._take_over(held["id"], held["engine_id"])
+            except Exception:
+                # Leave the stack as the failure left it, but free: never locked forever.
+                LOG.exception("engine %s: taking over stack %s failed", self.engine_id, held["id"])
+                self.db.locks.release(held["id"], self.engine_id)
         return taken
 
     def _take_over(self, stack_id: str, dead_engine: str) -> None:
@@ -162,10 +167,27 @@ class EngineService:
         stack.set_state(action, FAILED, reason)
         done = self._mark_busy(stack_id)
         rollback = not stack.row["disable_rollback"] and stack.row.get("on_failure") != "DO_NOTHING"
-        if action == CREATE and rollback:
+        previous = stack.row.get("previous_raw_template_id")
+        if action == CREATE and rollback or action == ROLLBACK and previous is None:
             stack.rollback_create(done)
+        elif action == UPDATE and rollback and previous is not None:
+            update_mod.roll_back(
+                stack,
+                previous,
+                stack.row["previous_parameters"] or {},
+                done,
+                StackUpdate.interrupted(stack),
+            )
         elif action == ROLLBACK:
-            stack.rollback_create(done)
+            # An update's rollback was itself interrupted: finish it (the row already names
+            # the template and parameters being rolled back to).
+            update_mod.roll_back(
+                stack,
+                stack.row["raw_template_id"],
+                stack.row["parameters"] or {},
+                done,
+                StackUpdate.interrupted(stack),
+            )
         else:
             stack.release(done)
 

@@ -116,12 +116,16 @@ class StackUpdate:
         stack = self.stack
         stack.definition = self.new
         stack.scope = stack.scope_for(self.new)
+        values = {
+            "raw_template_id": self.template_id,
+            "parameters": self.new.parameters.values(),
+        }
+        if self.rollback_of is None:
+            # What a rollback needs, also after a crash: the template and values from before.
+            values["previous_raw_template_id"] = self.old_template_id
+            values["previous_parameters"] = self.old_parameters
         stack.db.stacks.update(
-            stack.id,
-            raw_template_id=self.template_id,
-            previous_raw_template_id=self.old_template_id,
-            parameters=self.new.parameters.values(),
-            secret_parameters=self.new.parameters.no_echo_names(),
+            stack.id, secret_parameters=self.new.parameters.no_echo_names(), **values
         )
         stack.row["raw_template_id"] = self.template_id
         graph = {name: d.requires for name, d in self.new.resources.items()}
@@ -217,18 +221,14 @@ class StackUpdate:
     # -- rollback --
 
     def _roll_back(self) -> None:
-        stack = self.stack
-        stack.set_state(ROLLBACK, IN_PROGRESS, "Rollback started")
-        template = stack.engine.load_template(self.old_template_id)
-        old = StackDefinition(
-            template,
-            self.old_parameters,
-            self.old.identity,
-            registry=stack.registry,
-            require_all_parameters=False,
-            availability_zones=stack.engine.availability_zones,
-        )
-        StackUpdate(stack, old, self.old_template_id, self.on_done, rollback_of=self).start()
+        roll_back(self.stack, self.old_template_id, self.old_parameters, self.on_done, self)
+
+    @classmethod
+    def interrupted(cls, stack) -> StackUpdate:
+        """Stands for an update a dead engine left: what it replaced is in the rows."""
+        update = cls.__new__(cls)
+        update.replaced = {r.name: r for r in stack.all_records() if r.replaced_by is not None}
+        return update
 
     def revert(self, name: str) -> bool:
         """In a rollback: give `name` back its pre-update self if the update replaced it."""
@@ -243,6 +243,20 @@ class StackUpdate:
         stack.db.resources.update(original.id, replaced_by=None)
         stack.records[name] = original
         return True
+
+
+def roll_back(stack, template_id: int, parameters: dict, on_done, update: StackUpdate) -> None:
+    """Update `stack` back to a previous template and parameters, undoing `update`."""
+    stack.set_state(ROLLBACK, IN_PROGRESS, "Rollback started")
+    old = StackDefinition(
+        stack.engine.load_template(template_id),
+        parameters,
+        stack.definition.identity,
+        registry=stack.registry,
+        require_all_parameters=False,
+        availability_zones=stack.engine.availability_zones,
+    )
+    StackUpdate(stack, old, template_id, on_done, rollback_of=update).start()
 
 
 class _NodeStep:

@@ -45,10 +45,10 @@ def test_db_sync_and_version(tmp_path, empty_db_url):
     synced = _manage(tmp_path, empty_db_url, "db_sync")
     assert (synced.returncode, synced.stdout, synced.stderr) == (
         0,
-        "database at revision 0004\n",
+        "database at revision 0005\n",
         "",
     )
-    assert _manage(tmp_path, empty_db_url, "db_version").stdout == "0004\n"
+    assert _manage(tmp_path, empty_db_url, "db_version").stdout == "0005\n"
 
 
 def test_purge_deleted(tmp_path, empty_db_url):

@@ -16,7 +16,7 @@ def test_empty_database_has_no_version(empty_db_url):
 def test_sync_to_head_creates_every_table(empty_db_url):
     migration.db_sync(empty_db_url)
 
-    assert migration.db_version(empty_db_url) == migration.head_revision() == "0004"
+    assert migration.db_version(empty_db_url) == migration.head_revision() == "0005"
     engine = session.make_engine(empty_db_url)
     try:
         tables = set(sa.inspect(engine).get_table_names())
@@ -55,11 +55,11 @@ def test_head_schema_matches_the_models(empty_db_url):
 def test_sync_twice_is_harmless(empty_db_url):
     migration.db_sync(empty_db_url)
     migration.db_sync(empty_db_url)
-    assert migration.db_version(empty_db_url) == "0004"
+    assert migration.db_version(empty_db_url) == "0005"
 
 
 def test_known_revisions_in_order():
-    assert migration.known_revisions() == ["0001", "0002", "0003", "0004"]
+    assert migration.known_revisions() == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_upgrade_from_revision_1_keeps_data(empty_db_url):
@@ -88,7 +88,7 @@ def test_upgrade_from_revision_1_keeps_data(empty_db_url):
 
         migration.db_sync(engine)
 
-        assert migration.db_version(engine) == "0004"
+        assert migration.db_version(engine) == "0005"
         with engine.connect() as conn:
             template = conn.execute(sa.select(models.raw_template)).one()._mapping
             stack = conn.execute(sa.select(models.stack)).one()._mapping
@@ -108,6 +108,7 @@ def test_upgrade_from_revision_1_keeps_data(empty_db_url):
         template_id,
         created,
     )
+    assert stack["previous_parameters"] is None  # added by 0005
 
 
 def test_downgrade_to_base_removes_everything(empty_db_url):

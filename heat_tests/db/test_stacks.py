@@ -43,6 +43,7 @@ def test_insert_and_get(heat_db):
         "raw_template_id": template_id,
         "previous_raw_template_id": None,
         "parameters": None,
+        "previous_parameters": None,
         "secret_parameters": [],
         "action": "CREATE",
         "status": "IN_PROGRESS",
