@@ -103,6 +103,18 @@ class Stack:
             text = text.replace(secret, MASK)
         return text
 
+    def mask_value(self, value):
+        """A value (e.g. an output) with NoEcho parameter values masked wherever they occur."""
+        if not self._secret_values:
+            return value
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, list):
+            return [self.mask_value(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.mask_value(item) for key, item in value.items()}
+        return value
+
     # -- create --
 
     def create(self, on_done: Callable[[], None]) -> GraphRun:
@@ -245,7 +257,7 @@ class Stack:
         for name, output in self.definition.outputs.items():
             entry = {"output_key": name, "description": output.description}
             try:
-                entry["output_value"] = functions.resolve(output.value, self.scope)
+                entry["output_value"] = self.mask_value(functions.resolve(output.value, self.scope))
             except Exception as exc:  # an output of a failed stack: say why it has no value
                 entry["output_value"] = None
                 entry["output_error"] = self.mask(str(exc))

@@ -191,6 +191,7 @@ def test_no_echo_values_are_masked_in_reasons_and_parameters(engine, ctx):
     text = template(
         {"R": make_resource(fail=True, value={"Ref": "Secret"})},
         parameters={"Secret": {"Type": "String", "NoEcho": "true"}},
+        outputs={"Leak": {"Value": {"Fn::Join": [":", ["x", {"Ref": "Secret"}]]}}},
     )
     stack_id = engine.create_stack(
         ctx, "secretive", text, parameters={"Secret": "hunter2"}, disable_rollback=True
@@ -198,6 +199,7 @@ def test_no_echo_values_are_masked_in_reasons_and_parameters(engine, ctx):
     assert engine.wait(stack_id, 30)
     shown = engine.show_stack(ctx, stack_id)
     assert shown["parameters"]["Secret"] == "******"
+    assert engine.stack_outputs(ctx, stack_id)[0]["output_value"] == "x:******"
     everything = json.dumps([shown, engine.list_events(ctx, stack_id)], default=str)
     assert "hunter2" not in everything
     stored = engine.db.stacks.get(stack_id)
