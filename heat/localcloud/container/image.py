@@ -34,7 +34,7 @@ PACKAGES = ("cloud-init", "heat-cfntools", "python3", "curl")
 VIRTUAL_PROVIDERS = ("python3-cffi-backend",)
 FALLBACK_MIRROR = "http://deb.debian.org/debian"
 # Bump when the build steps or the files written into the image change.
-RECIPE = 1
+RECIPE = 2
 ROOTFS = "rootfs"
 INFO_FILE = "image.json"
 
@@ -232,6 +232,9 @@ class _Builder:
         _write(policy, _POLICY_RC_D, 0o755)
         self._in_chroot("apt-get -f install -y -q --no-install-recommends", "apt-get -f install")
         self._progress("configuring")
+        # Templates call /opt/aws/bin/cfn-init and friends, where Amazon's images have them;
+        # Debian installs them in /usr/bin and ships this tool for the links.
+        self._in_chroot("cfn-create-aws-symlinks", "cfn-create-aws-symlinks")
         missing = [p for p in spec.packages if not self._installed(p)]
         if missing:
             raise ImageError(f"the base image lacks {', '.join(missing)} after the build")

@@ -126,6 +126,8 @@ def test_user_data_wrote_its_file_in_the_servers_root(booted, container_cloud):
     # Heat's guest files did their part: the provision log and the finished marker.
     assert guest.guest_path("/var/lib/heat-cfntools/provision-finished") is not None
     assert not os.path.exists("/etc/userdata-written")
+    # heat-cfntools where templates call them.
+    assert os.readlink(guest.guest_path("/opt/aws/bin/cfn-init")) == "/usr/bin/cfn-init"
 
 
 def test_cloud_init_ran_every_stage_without_errors(booted, container_cloud):
