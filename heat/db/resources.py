@@ -185,6 +185,24 @@ class Resources:
         self._events.inserted(stack_id)
         return event["uuid"]
 
+    def add_event(
+        self,
+        *,
+        stack_id: str,
+        name: str,
+        type: str,
+        action: str,
+        status: str,
+        reason: str,
+        physical_resource_id: str | None = None,
+    ) -> str:
+        """Record an event of a resource that is not a state change (e.g. a warning)."""
+        insert = self._fastpath.compiled("event-insert", insert_statement)
+        event = event_row(stack_id, name, type, action, status, reason, physical_resource_id)
+        self._fastpath.run_grouped([(insert, event)])
+        self._events.inserted(stack_id)
+        return event["uuid"]
+
     def update(self, resource_id: int, **values) -> bool:
         """Set columns of a resource (updated_at defaults to now); False if it does not exist."""
         check_columns(_R, values, forbidden=("id", "stack_id"))

@@ -50,6 +50,11 @@ class Resource:
         self.data: dict = {}
         self.secrets: dict = {}
         self.metadata: dict = {}
+        self.warnings: list[str] = []  # recorded as events by the engine after each hook
+
+    def warn(self, message: str) -> None:
+        """Tell the user something worth knowing that does not fail the action."""
+        self.warnings.append(message)
 
     # -- lifecycle hooks; a plugin overrides what applies to it --
 

@@ -150,8 +150,18 @@ class ResourceSteps:
         return ResourceFailure(record.name, action, exc)
 
     def save_progress(self, record: ResourceRecord) -> None:
-        """Store what a handler just learned (its physical id, data) before waiting on it."""
+        """Store what a handler just learned (its physical id, data, warnings) before waiting."""
         plugin = record.plugin
+        while plugin.warnings:
+            self.db.resources.add_event(
+                stack_id=self.stack.id,
+                name=record.name,
+                type=record.type,
+                action=record.action,
+                status=record.status,
+                reason=self.stack.mask(f"Warning: {plugin.warnings.pop(0)}"),
+                physical_resource_id=plugin.physical_id,
+            )
         if plugin.physical_id != record.physical_id or plugin.data != record.data:
             record.physical_id = plugin.physical_id
             record.data = dict(plugin.data)

@@ -401,7 +401,7 @@ class EngineService:
             registry=self.registry,
             availability_zones=self.availability_zones,
         )
-        new.raise_if_invalid()
+        cloud_checks.raise_if_invalid(new, self.clients, self.registry)
         return new
 
     def preview_update(

@@ -150,8 +150,11 @@ def test_plain_text_user_data_is_used_with_a_warning(cloud_engine, ctx, nova):
     assert '\nContent-Disposition: attachment; filename="cfn-userdata"\n\necho hi\n' in (
         user_data(server)
     )
-    row = cloud_engine.db.resources.get_by_name(stack["id"], "Web")
-    assert row["data"]["warnings"] == [PLAIN_TEXT_WARNING]
+    events = cloud_engine.list_events(ctx, stack["id"], resource_name="Web")
+    assert [(e["action"], e["status"], e["reason"]) for e in events][:2] == [
+        ("CREATE", "IN_PROGRESS", "state changed"),
+        ("CREATE", "IN_PROGRESS", f"Warning: {PLAIN_TEXT_WARNING}"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ automatic allocation: SubnetId and NetworkInterfaces are refused rather than ign
 
 from __future__ import annotations
 
-import logging
 
 from heat.common.exception import NotSupported
 from heat.engine import attributes, properties
@@ -16,7 +15,6 @@ from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
 
-LOG = logging.getLogger(__name__)
 
 PLAIN_TEXT_WARNING = (
     "UserData is not base64 (CloudFormation requires Fn::Base64); it was used as plain text"
@@ -107,8 +105,7 @@ class Instance(Resource):
         props = self.properties
         built = servers.cfntools_userdata(self.context, props["UserData"], self.metadata)
         if built.plain_text_user_data:
-            LOG.warning("stack %s, %s: %s", self.context.stack_name, self.name, PLAIN_TEXT_WARNING)
-            self.data["warnings"] = [PLAIN_TEXT_WARNING]
+            self.warn(PLAIN_TEXT_WARNING)
         tags_path = format_path((*props.path, "Tags"))
         groups = (props["SecurityGroups"] or []) + (props["SecurityGroupIds"] or [])
         request = servers.ServerRequest(
