@@ -8,13 +8,11 @@ automatic allocation: SubnetId and NetworkInterfaces are refused rather than ign
 
 from __future__ import annotations
 
-
 from heat.common.exception import NotSupported
 from heat.engine import attributes, properties
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
-
 
 PLAIN_TEXT_WARNING = (
     "UserData is not base64 (CloudFormation requires Fn::Base64); it was used as plain text"
