@@ -180,15 +180,20 @@ class Verifier:
         lookup: CredentialLookup,
         service: str = "cloudformation",
         clock: Callable[[], float] = time.time,
+        cache_seconds: float = 5.0,
     ):
         self.lookup = lookup
         self.service = service
         self.clock = clock
+        # Found credentials are kept briefly: the lookup (a query and a decryption) costs
+        # more than the rest of a request's checks. A deleted key works at most this long.
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Credential]] = {}
 
     def verify(self, request: SignedRequest) -> Credential:
         """The credential that signed `request`; an AwsError (403 mostly) if none did."""
         claim = self.parse(request)
-        credential = self.lookup.ec2_credentials(claim.access_key)
+        credential = self._credential(claim.access_key)
         if credential is None:
             raise InvalidClientTokenId()
         if not self.matches(claim, credential.secret):
@@ -205,6 +210,18 @@ class Verifier:
         if "Signature" in request.params or "AWSAccessKeyId" in request.params:
             return self._v2(request)
         raise MissingAuthenticationToken()
+
+    def _credential(self, access_key: str) -> Credential | None:
+        now = time.monotonic()
+        cached = self._cache.get(access_key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        credential = self.lookup.ec2_credentials(access_key)
+        if credential is not None and self.cache_seconds > 0:
+            if len(self._cache) > 10000:
+                self._cache.clear()
+            self._cache[access_key] = (now + self.cache_seconds, credential)
+        return credential
 
     @staticmethod
     def matches(claim: Signature, secret: str) -> bool:
