@@ -56,6 +56,18 @@ OPTS = [
         help="An engine silent for this many seconds is dead; others take its stacks over.",
     ),
     cfg.StrOpt("region_name", default="RegionOne", help="The region, as AWS::Region gives it."),
+    cfg.IntOpt(
+        "max_nested_stack_depth",
+        default=5,
+        min=1,
+        help="How deep stacks may nest (AWS::CloudFormation::Stack inside nested stacks).",
+    ),
+    cfg.FloatOpt(
+        "template_fetch_timeout",
+        default=10.0,
+        min=0.1,
+        help="Seconds allowed for fetching a nested stack's TemplateURL.",
+    ),
     cfg.StrOpt("url_suffix", default="openstack.local", help="The domain AWS::URLSuffix gives."),
 ]
 
@@ -78,6 +90,8 @@ class EngineService:
         availability_zones=None,
         cloud: CloudCredentials | None = None,
         userdata_settings: UserdataSettings | None = None,
+        max_nested_depth: int = 5,
+        template_fetch_timeout: float = 10.0,
     ):
         self.db = db
         self._own_scheduler = scheduler is None
@@ -92,6 +106,8 @@ class EngineService:
         self._zones = availability_zones
         self.clients = Clients(cloud)
         self.userdata_settings = userdata_settings
+        self.max_nested_depth = max_nested_depth
+        self.template_fetch_timeout = template_fetch_timeout
         self._busy: dict[str, threading.Event] = {}  # stack id -> set when its operation ends
         self._updates: dict[str, StackUpdate] = {}  # stack id -> its update running here
         self._busy_lock = threading.Lock()
@@ -108,6 +124,8 @@ class EngineService:
             heartbeat_interval=conf.heartbeat_interval,
             heartbeat_timeout=conf.engine_heartbeat_timeout,
             backoff=Backoff.from_conf(conf),
+            max_nested_depth=conf.max_nested_stack_depth,
+            template_fetch_timeout=conf.template_fetch_timeout,
             **kwargs,
         )
 
@@ -277,10 +295,20 @@ class EngineService:
         disable_rollback: bool = False,
         on_failure: str | None = None,
         tags=(),
+        parent: dict | None = None,
+        owner_resource: str | None = None,
     ) -> dict:
-        """Validate, store and start creating a stack; returns {"stack_id", "stack_name"}."""
+        """Validate, store and start creating a stack; returns {"stack_id", "stack_name"}.
+
+        `parent` (a stack row) and `owner_resource` make it the nested stack of that
+        parent's resource; nesting deeper than max_nested_depth is refused.
+        """
         if on_failure is not None and on_failure not in ON_FAILURE:
             raise InvalidInput(f"OnFailure must be one of {', '.join(ON_FAILURE)}")
+        if parent is not None and self.nesting_depth(parent) + 1 > self.max_nested_depth:
+            raise InvalidInput(
+                f"{owner_resource}: nested stacks may be at most {self.max_nested_depth} deep"
+            )
         if self.db.stacks.find(ctx.project_id, name) is not None:
             raise Conflict(f"Stack {name} already exists")
         stack_id = str(uuid.uuid4())
@@ -314,6 +342,8 @@ class EngineService:
             "on_failure": on_failure,
             "tags": list(tags),
             "engine_id": self.engine_id,
+            "parent_id": parent["id"] if parent else None,
+            "owner_resource": owner_resource,
         }
         self.db.stacks.insert(row, secret_parameters=params.no_echo_names())
         records = new_records(self.db, stack_id, definition)
@@ -321,6 +351,14 @@ class EngineService:
         stack.set_state(CREATE, IN_PROGRESS, "Stack CREATE started")
         stack.create(self._mark_busy(stack_id))
         return {"stack_id": stack_id, "stack_name": name}
+
+    def nesting_depth(self, row: dict) -> int:
+        """How deep a stack is nested: 0 for a top-level stack."""
+        depth = 0
+        while row.get("parent_id"):
+            row = self.db.stacks.get(row["parent_id"])
+            depth += 1
+        return depth
 
     def delete_stack(self, ctx: RequestContext, name_or_id: str) -> None:
         row = self._find(ctx, name_or_id)
@@ -390,7 +428,12 @@ class EngineService:
         Current parameter values carry over with `existing` (PATCH) or when the template is
         kept; a new template otherwise starts from its own defaults.
         """
-        template = stack.template if template_text is None else Template.parse(template_text)
+        if template_text is None:
+            template = stack.template
+        elif isinstance(template_text, Template):
+            template = template_text
+        else:
+            template = Template.parse(template_text)
         keep = existing or template_text is None
         values = dict(stack.definition.parameters.values()) if keep else {}
         values.update(parameters or {})
@@ -470,9 +513,30 @@ class EngineService:
             "parent": row["parent_id"],
         }
 
-    def list_resources(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
+    def list_resources(
+        self, ctx: RequestContext, name_or_id: str, nested_depth: int = 0
+    ) -> list[dict]:
+        """The stack's resources; with nested_depth, its nested stacks' too (to that depth),
+        each then naming the stack it belongs to."""
         row = self._find(ctx, name_or_id)
-        return [self._resource_summary(r) for r in self.db.resources.list(row["id"])]
+        if not nested_depth:
+            return [self._resource_summary(r) for r in self.db.resources.list(row["id"])]
+        out = []
+        for stack_row in self._family(row, nested_depth):
+            for resource in self.db.resources.list(stack_row["id"]):
+                summary = self._resource_summary(resource)
+                summary["stack_name"] = stack_row["name"]
+                summary["stack_id"] = stack_row["id"]
+                summary["parent_resource"] = stack_row.get("owner_resource")
+                out.append(summary)
+        return out
+
+    def _family(self, row: dict, depth: int):
+        """The stack and its live nested stacks down to `depth` levels, parents first."""
+        level = [row]
+        for _ in range(depth + 1):
+            yield from level
+            level = [child for parent in level for child in self.db.stacks.children(parent["id"])]
 
     def show_resource(self, ctx: RequestContext, name_or_id: str, resource_name: str) -> dict:
         row = self._find(ctx, name_or_id)
@@ -496,9 +560,21 @@ class EngineService:
             "requires": row["requires"] or [],
         }
 
-    def list_events(self, ctx: RequestContext, name_or_id: str, resource_name=None, **kw):
+    def list_events(
+        self, ctx: RequestContext, name_or_id: str, resource_name=None, nested_depth=0, **kw
+    ):
+        """The stack's events, oldest first; with nested_depth, its nested stacks' events too,
+        in the order they happened, each naming its stack."""
         row = self._find(ctx, name_or_id, deleted_ok=True)
-        return self.db.events.list(row["id"], resource_name=resource_name, **kw)
+        if not nested_depth:
+            return self.db.events.list(row["id"], resource_name=resource_name, **kw)
+        merged = []
+        for stack_row in self._family(row, nested_depth):
+            for event in self.db.events.list(stack_row["id"], resource_name=resource_name):
+                event["stack_name"] = stack_row["name"]
+                merged.append(event)
+        merged.sort(key=lambda event: event["id"])
+        return merged
 
     def get_template(self, ctx: RequestContext, name_or_id: str) -> dict:
         row = self._find(ctx, name_or_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from heat.common.exception import InvalidInput, ResourceFailure
 from heat.engine import functions
 from heat.engine.graph_run import GraphRun, Outcome, Status
+from heat.engine.nested import NestedStacks
 from heat.engine.parameters import MASK, StackIdentity
 from heat.engine.resource import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, ROLLBACK
 from heat.engine.resource_runner import ResourceRecord, ResourceSteps
@@ -36,6 +37,7 @@ class StackContext:
     identity: StackIdentity
     clients: object = None  # heat.engine.clients.Clients
     userdata_settings: object = None  # heat.engine.userdata.UserdataSettings
+    stacks: object = None  # heat.engine.nested.NestedStacks: this stack's children
 
 
 class Stack:
@@ -65,6 +67,7 @@ class Stack:
             definition.identity,
             clients=engine.clients,
             userdata_settings=engine.userdata_settings,
+            stacks=NestedStacks(engine, row),
         )
         self.scope = self.scope_for(definition)
         self.steps = ResourceSteps(self)

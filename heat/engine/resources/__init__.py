@@ -14,6 +14,7 @@ import importlib
 from heat.engine import attributes
 
 PLUGIN_MODULES = (
+    "heat.engine.resources.aws.cloudformation.nested_stack",
     "heat.engine.resources.aws.ec2.instance",
     "heat.engine.resources.openstack.heat.none_resource",
     "heat.engine.resources.openstack.heat.random_string",
