@@ -6,7 +6,8 @@
     ids = db.resources.insert_many(stack_id, [{"name": "Server", "type": "OS::Nova::Server"}])
     db.resources.set_state(ids["Server"], stack_id=stack_id, name="Server", ...)
 
-Repositories: templates, stacks, locks, resources, events, engines, exports, change_sets; plus
+Repositories: templates, stacks, locks, resources, events, engines, exports, change_sets,
+signals, stack_users; plus
 purge_deleted(). They return plain dicts (column name -> value) or lists of them, and None
 for a missing row. Hot paths use SQLAlchemy Core statements, never the ORM unit of work.
 """
@@ -27,6 +28,7 @@ from heat.db.exports import Exports
 from heat.db.fastpath import FastPath
 from heat.db.locks import StackLocks
 from heat.db.resources import Resources
+from heat.db.signals import Signals, StackUsers
 from heat.db.stacks import Stacks
 from heat.db.templates import Templates
 
@@ -64,6 +66,8 @@ class Database:
         self.engines = Engines(self.engine)
         self.exports = Exports(self.engine)
         self.change_sets = ChangeSets(self.engine, self.crypter)
+        self.signals = Signals(self.engine)
+        self.stack_users = StackUsers(self.engine)
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Database:

@@ -327,6 +327,49 @@ class ChangeSet(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
 
 
+class ResourceSignal(Base):
+    """A signal a resource received (cfn-signal, SignalResource, a wait condition handle URL).
+
+    Kept as rows rather than in the resource's data so that a signal arriving while the
+    engine is working on the resource is never overwritten, and survives an engine restart.
+    One row per UniqueId: a later signal with the same id replaces the earlier one.
+    """
+
+    __tablename__ = "resource_signal"
+    __table_args__ = (
+        sa.UniqueConstraint("resource_id", "unique_id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("resource.id", ondelete="CASCADE"), nullable=False
+    )
+    unique_id: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    reason: Mapped[str | None] = mapped_column(LongText)
+    data: Mapped[str | None] = mapped_column(LongText)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class StackUser(Base):
+    """An identity-store user that an AWS::IAM::User resource made: whose stack it is.
+
+    Credentials of such a user reach only this stack (and, when `policies` names
+    OS::Heat::AccessPolicy resources, only the resources those allow).
+    """
+
+    __tablename__ = "stack_user"
+    __table_args__ = (sa.Index("ix_stack_user_stack_id", "stack_id"), TABLE_ARGS)
+
+    user_id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    stack_id: Mapped[str] = mapped_column(sa.String(UUID_LEN), nullable=False)
+    resource_id: Mapped[int] = mapped_column(
+        sa.Integer, sa.ForeignKey("resource.id", ondelete="CASCADE"), nullable=False
+    )
+    policies: Mapped[list | None] = mapped_column(Json)
+
+
 metadata = Base.metadata
 raw_template = RawTemplate.__table__
 stack = Stack.__table__
@@ -341,3 +384,5 @@ identity_assignment = IdentityAssignment.__table__
 identity_token = IdentityToken.__table__
 identity_ec2_credential = IdentityEc2Credential.__table__
 change_set = ChangeSet.__table__
+resource_signal = ResourceSignal.__table__
+stack_user = StackUser.__table__
