@@ -212,9 +212,11 @@ class Networking:
         return found
 
     def floating_ips_of_server(self, server_id: str) -> list[str]:
-        """The floating addresses associated with a server's port, in allocation order."""
+        """The floating addresses associated with a live server's port, in allocation order."""
+        # The caller shows a live server, so its port is live: no need to derive every port.
         port_id = port_id_for(server_id)
-        return [f["floating_ip_address"] for f in self.floating_ips() if f["port_id"] == port_id]
+        fips = self.store.list("floating_ip")
+        return [f["floating_ip_address"] for f in fips if f["port_id"] == port_id]
 
     def allocate_address(self) -> str:
         """The lowest free address of the floating range; LookupError if none is left."""
