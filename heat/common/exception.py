@@ -74,6 +74,13 @@ class Conflict(HeatError):
     code = "Conflict"
 
 
+class StackExists(Conflict):
+    code = "AlreadyExistsException"
+
+    def __init__(self, stack_name: str):
+        super().__init__(f"Stack [{stack_name}] already exists")
+
+
 class StackInProgress(Conflict):
     def __init__(self, stack_name: str, action: str):
         super().__init__(f"Stack {stack_name} already has an action ({action}) in progress.")

@@ -70,29 +70,7 @@ class FastPath:
 
     def run(self, steps: list[tuple[CompiledStatement, dict]]) -> list[int]:
         """Execute (statement, values) steps in one transaction; return their rowcounts."""
-        connection = self._engine.raw_connection()
-        statement = params = None
-        rowcounts: list[int] = []
-        try:
-            cursor = connection.cursor()
-            for compiled, values in steps:
-                statement, params = compiled.sql, compiled.params(values)
-                cursor.execute(statement, params)
-                rowcounts.append(cursor.rowcount)
-            connection.commit()
-            cursor.close()
-        except self._engine.dialect.loaded_dbapi.Error as e:
-            connection.rollback()
-            raise sa.exc.DBAPIError.instance(
-                statement, params, e, self._engine.dialect.loaded_dbapi.Error
-            ) from e
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
-            self._count(len(rowcounts))
-        return rowcounts
+        return self._transaction([(compiled, [values]) for compiled, values in steps])
 
     def run_grouped(self, steps: list[tuple[CompiledStatement, dict]]) -> None:
         """Run `steps` as one transaction, committed together with concurrent callers' steps.
@@ -126,7 +104,7 @@ class FastPath:
 
     def _write_batch(self, batch: list[_Pending]) -> None:
         try:
-            self._execute_many(_grouped(batch))
+            self._transaction(_grouped(batch))
         except BaseException:
             for one in batch:
                 try:
@@ -138,18 +116,25 @@ class FastPath:
         for one in batch:
             one.done.set()
 
-    def _execute_many(self, groups) -> None:
+    def _transaction(self, groups) -> list[int]:
+        """Run (statement, [params, ...]) groups in one transaction; their rowcounts.
+
+        A group with several parameter sets is one executemany, counted as one statement.
+        """
         connection = self._engine.raw_connection()
         statement = params = None
+        rowcounts: list[int] = []
         try:
             cursor = connection.cursor()
             for compiled, values_list in groups:
                 statement = compiled.sql
                 params = [compiled.params(values) for values in values_list]
                 if len(params) == 1:
-                    cursor.execute(statement, params[0])
+                    params = params[0]
+                    cursor.execute(statement, params)
                 else:
                     cursor.executemany(statement, params)
+                rowcounts.append(cursor.rowcount)
             connection.commit()
             cursor.close()
         except self._engine.dialect.loaded_dbapi.Error as e:
@@ -162,7 +147,8 @@ class FastPath:
             raise
         finally:
             connection.close()
-        self._count(len(groups))
+            self._count(len(rowcounts))
+        return rowcounts
 
 
 class _Pending:

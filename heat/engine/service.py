@@ -8,6 +8,7 @@ by a dead engine fails what was in progress and rolls back where rollback is ena
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -21,10 +22,11 @@ from heat.common.exception import (
     Conflict,
     InvalidInput,
     ResourceNotFound,
+    StackExists,
     StackInProgress,
     StackNotFound,
 )
-from heat.engine import cloud_checks, template_format
+from heat.engine import cloud_checks, signals, template_format
 from heat.engine import update as update_mod
 from heat.engine.clients import Clients
 from heat.engine.clients.session import CloudCredentials
@@ -38,7 +40,8 @@ from heat.engine.stack import ON_FAILURE, Stack, new_records
 from heat.engine.stack_definition import StackDefinition
 from heat.engine.template import Template
 from heat.engine.update import StackUpdate
-from heat.engine.userdata import UserdataSettings
+from heat.engine.userdata import UserdataSettings, userdata_settings
+from heat.identity import IdentityStore
 
 LOG = logging.getLogger(__name__)
 
@@ -126,7 +129,7 @@ class EngineService:
             backoff=Backoff.from_conf(conf),
             max_nested_depth=conf.max_nested_stack_depth,
             template_fetch_timeout=conf.template_fetch_timeout,
-            **kwargs,
+            **{"userdata_settings": userdata_settings(conf), **kwargs},
         )
 
     # -- life --
@@ -249,6 +252,7 @@ class EngineService:
                 row = None
         if row is None:
             raise StackNotFound(name_or_id)
+        signals.check_stack_access(self.db, ctx, row)
         return row
 
     def load_template(self, template_id: int) -> Template:
@@ -310,7 +314,7 @@ class EngineService:
                 f"{owner_resource}: nested stacks may be at most {self.max_nested_depth} deep"
             )
         if self.db.stacks.find(ctx.project_id, name) is not None:
-            raise Conflict(f"Stack {name} already exists")
+            raise StackExists(name)
         stack_id = str(uuid.uuid4())
         template = (
             template_text
@@ -381,18 +385,22 @@ class EngineService:
         existing: bool = False,
         timeout_mins: int | None = None,
         disable_rollback: bool | None = None,
+        require_changes: bool = False,
     ) -> dict:
         """Validate and start updating a stack to a new template and/or parameters.
 
         With no template the current one is kept (UsePreviousTemplate). With `existing`
         (PATCH), parameters not given keep their current values; otherwise they take the
-        new template's defaults.
+        new template's defaults. With `require_changes` (CloudFormation's UpdateStack), an
+        update that would change nothing is refused rather than run.
         """
         row = self._find(ctx, name_or_id)
         if not self.db.locks.acquire(row["id"], self.engine_id):
             raise StackInProgress(row["name"], f"{row['action']}_{row['status']}")
         try:
             stack, new, template_id = self._prepare_update(row, template_text, parameters, existing)
+            if require_changes and not _changes_anything(stack, new):
+                raise InvalidInput("No updates are to be performed.")
             changes = {}
             if timeout_mins is not None:
                 changes["timeout_mins"] = timeout_mins
@@ -435,7 +443,15 @@ class EngineService:
         else:
             template = Template.parse(template_text)
         keep = existing or template_text is None
-        values = dict(stack.definition.parameters.values()) if keep else {}
+        values = {}
+        if keep:
+            # Previous values carry over only for parameters the (new) template declares.
+            declared = template.analyse(self.registry).parameters
+            values = {
+                name: value
+                for name, value in stack.definition.parameters.values().items()
+                if name in declared
+            }
         values.update(parameters or {})
         new = StackDefinition(
             template,
@@ -543,9 +559,51 @@ class EngineService:
         resource = self.db.resources.get_by_name(row["id"], resource_name)
         if resource is None:
             raise ResourceNotFound(row["name"], resource_name)
+        signals.check_stack_access(self.db, ctx, row, resource_name)
         summary = self._resource_summary(resource)
-        summary["metadata"] = resource["rsrc_metadata"] or {}
+        summary["metadata"] = resource["rsrc_metadata"] or signals.template_metadata(
+            self._load(row), resource_name
+        )
         return summary
+
+    # -- signals (heat.engine.signals) --
+
+    @functools.cached_property
+    def identity_store(self) -> IdentityStore:
+        """The identity store AWS::IAM::* resources keep their users and keys in."""
+        return IdentityStore.for_database(self.db)
+
+    def signal_resource(
+        self,
+        ctx: RequestContext,
+        name_or_id: str,
+        resource_name: str,
+        unique_id=None,
+        status: str = signals.SUCCESS,
+        reason=None,
+        data=None,
+    ) -> None:
+        """Record a signal for a resource (SignalResource): a CreationPolicy's or a handle's."""
+        row = self._find(ctx, name_or_id)
+        signals.signal_resource(
+            self, ctx, row, resource_name, signals.Signal.build(unique_id, status, reason, data)
+        )
+
+    def signal_wait_condition(
+        self,
+        ctx: RequestContext,
+        stack_id: str,
+        handle_name: str,
+        signature: str,
+        status=None,
+        reason=None,
+        unique_id=None,
+        data=None,
+    ) -> None:
+        """Record a signal PUT to a wait condition handle's URL; Forbidden unless the URL's
+        signature is that handle's. Needs no credentials: the URL is the credential."""
+        signal = signals.Signal.build(unique_id, status, reason, data)
+        signals.signal_wait_condition(self.db, stack_id, handle_name, signature, signal)
 
     @staticmethod
     def _resource_summary(row: dict) -> dict:
@@ -582,3 +640,13 @@ class EngineService:
 
     def stack_outputs(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
         return self._load(self._find(ctx, name_or_id)).outputs()
+
+
+def _changes_anything(stack, new: StackDefinition) -> bool:
+    """Whether updating `stack` to `new` would change a resource, an output or a value."""
+    if new.template.data != stack.template.data:
+        return True
+    if new.parameters.values() != stack.definition.parameters.values():
+        return True
+    preview = update_mod.preview(stack, new)
+    return any(preview[kind] for kind in ("added", "updated", "replaced", "deleted"))

@@ -78,6 +78,7 @@ class EngineClient:
         existing=False,
         timeout_mins=None,
         disable_rollback=None,
+        require_changes=False,
     ) -> dict:
         return self._call(
             ctx,
@@ -88,6 +89,7 @@ class EngineClient:
             existing=existing,
             timeout_mins=timeout_mins,
             disable_rollback=disable_rollback,
+            require_changes=require_changes,
         )
 
     def preview_update(
@@ -128,6 +130,52 @@ class EngineClient:
     def list_events(self, ctx, name_or_id, resource_name=None, **kw) -> list[dict]:
         return self._call(
             ctx, "list_events", name_or_id=name_or_id, resource_name=resource_name, **kw
+        )
+
+    # -- signals --
+
+    def signal_resource(
+        self,
+        ctx,
+        name_or_id,
+        resource_name,
+        unique_id=None,
+        status="SUCCESS",
+        reason=None,
+        data=None,
+    ) -> None:
+        return self._call(
+            ctx,
+            "signal_resource",
+            name_or_id=name_or_id,
+            resource_name=resource_name,
+            unique_id=unique_id,
+            status=status,
+            reason=reason,
+            data=data,
+        )
+
+    def signal_wait_condition(
+        self,
+        ctx,
+        stack_id,
+        handle_name,
+        signature,
+        status=None,
+        reason=None,
+        unique_id=None,
+        data=None,
+    ) -> None:
+        return self._call(
+            ctx,
+            "signal_wait_condition",
+            stack_id=stack_id,
+            handle_name=handle_name,
+            signature=signature,
+            status=status,
+            reason=reason,
+            unique_id=unique_id,
+            data=data,
         )
 
     # -- resource types (from the engine's registry) --

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from heat.common.exception import Conflict, StackNotFound, TemplateError
+from heat.common.exception import StackExists, StackNotFound, TemplateError
 
 
 def template(resources, outputs=None, parameters=None):
@@ -183,7 +183,7 @@ def test_invalid_template_is_rejected_with_every_finding_and_nothing_stored(engi
 
 def test_stack_names_are_unique_per_project(engine, ctx):
     create(engine, ctx, "twin", template({"R": make_resource()}))
-    with pytest.raises(Conflict, match="Stack twin already exists"):
+    with pytest.raises(StackExists, match=r"^Stack \[twin\] already exists$"):
         engine.create_stack(ctx, "twin", template({"R": make_resource()}))
 
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from heat.common.exception import Conflict, TemplateError
+from heat.common.exception import Conflict, InvalidInput, TemplateError
 
 NONE = {"Type": "OS::Heat::None"}
 
@@ -308,3 +308,32 @@ def test_invalid_update_is_rejected_and_the_stack_untouched(engine, ctx):
         engine.update_stack(ctx, stack_id, template({"R": {"Type": "OS::Nope"}}))
     assert engine.show_stack(ctx, stack_id)["stack_status"] == "CREATE_COMPLETE"
     assert engine.db.locks.holder(stack_id) is None
+
+
+def test_an_update_that_changes_nothing_can_be_refused(engine, ctx):
+    text = template({"R": test_resource(value="x")})
+    stack_id = created(engine, ctx, text)
+    with pytest.raises(InvalidInput, match=r"^No updates are to be performed\.$"):
+        engine.update_stack(ctx, stack_id, text, require_changes=True)
+    assert engine.db.locks.holder(stack_id) is None
+    stack = updated(engine, ctx, stack_id, text)  # the native API runs it anyway
+    assert stack["stack_status"] == "UPDATE_COMPLETE"
+
+
+def test_previous_values_carry_over_only_for_parameters_still_declared(engine, ctx):
+    old = template(
+        {"R": test_resource(value={"Ref": "Kept"})},
+        parameters={"Kept": {"Type": "String"}, "Dropped": {"Type": "String"}},
+    )
+    stack_id = created(engine, ctx, old, parameters={"Kept": "k", "Dropped": "d"})
+    new = template(
+        {"R": test_resource(value={"Ref": "Kept"})}, parameters={"Kept": {"Type": "String"}}
+    )
+    stack = updated(engine, ctx, stack_id, new, existing=True)
+    assert stack["stack_status"] == "UPDATE_COMPLETE"
+    assert stack["parameters"] == {
+        "Kept": "k",
+        "AWS::StackId": stack["parameters"]["AWS::StackId"],
+        "AWS::StackName": "evolving",
+        "AWS::Region": "RegionOne",
+    }

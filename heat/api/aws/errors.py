@@ -159,6 +159,8 @@ def from_heat_error(error: exception.HeatError) -> AwsError:
     ValidationError (an unknown stack, a stack busy with another action), so these are
     mapped here rather than by the status the class carries for the native API.
     """
+    if isinstance(error, exception.StackExists):
+        return AlreadyExists(error.message)
     if isinstance(error, (exception.InvalidInput, exception.NotFound, exception.Conflict)):
         return ValidationError(error.message)
     if isinstance(error, exception.Forbidden):

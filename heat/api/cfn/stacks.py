@@ -3,11 +3,11 @@ CancelUpdateStack."""
 
 from __future__ import annotations
 
-from heat.api.aws.errors import AlreadyExists, ValidationError
+from heat.api.aws.errors import ValidationError
 from heat.api.cfn import views
 from heat.api.cfn.params import ON_FAILURE, STACK_NAME, next_token
 from heat.api.cfn.service import stack_ref
-from heat.common.exception import Conflict, StackInProgress, StackNotFound
+from heat.common.exception import StackInProgress, StackNotFound
 
 # ListStacks lists deleted stacks too, as AWS does (for as long as they are kept).
 MAX_LIST_ROUNDS = 50
@@ -79,21 +79,16 @@ def create_stack(svc, ctx, params) -> dict:
     tags = params.tags()
     params.capabilities()
     params.notification_arns()
-    try:
-        created = svc.engine.create_stack(
-            ctx,
-            name,
-            template,
-            values,
-            timeout_mins=timeout,
-            disable_rollback=bool(disable_rollback),
-            on_failure=on_failure,
-            tags=tags,
-        )
-    except StackInProgress:
-        raise
-    except Conflict:
-        raise AlreadyExists(f"Stack [{name}] already exists") from None
+    created = svc.engine.create_stack(
+        ctx,
+        name,
+        template,
+        values,
+        timeout_mins=timeout,
+        disable_rollback=bool(disable_rollback),
+        on_failure=on_failure,
+        tags=tags,
+    )
     return {"StackId": svc.arn(ctx.project_id, created["stack_name"], created["stack_id"])}
 
 
@@ -112,6 +107,7 @@ def update_stack(svc, ctx, params) -> dict:
         existing=bool(previous),
         timeout_mins=_timeout(params),
         disable_rollback=params.boolean("DisableRollback"),
+        require_changes=True,
     )
     return {"StackId": svc.arn(ctx.project_id, updated["stack_name"], updated["stack_id"])}
 
