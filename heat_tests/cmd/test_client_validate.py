@@ -176,7 +176,7 @@ Resources:
     Type: OS::Heat::TestResource
     Properties:
       valeu: x
-  B: {Type: AWS::EC2::Instance, DependsOn: Nope}
+  B: {Type: AWS::EC2::Nothing, DependsOn: Nope}
 """
 
 
@@ -186,9 +186,9 @@ def test_findings_one_per_line_with_code(capsys, template):
     assert out == (
         'Resources.A.Properties.valeu: unknown property "valeu" (did you mean "value"?) '
         "(line 5:7)  [unknown-property]\n"
-        'Resources.B.Type: unsupported resource type "AWS::EC2::Instance" (line 6:7)'
+        'Resources.B.Type: unsupported resource type "AWS::EC2::Nothing" (line 6:7)'
         "  [unsupported-resource-type]\n"
-        'Resources.B.DependsOn: DependsOn names unknown resource "Nope" (line 6:33)'
+        'Resources.B.DependsOn: DependsOn names unknown resource "Nope" (line 6:32)'
         "  [unknown-reference]\n"
     )
 
@@ -236,11 +236,16 @@ def test_a_directory_is_not_a_template(capsys, tmp_path):
     assert err == f"ERROR: cannot read template {tmp_path}: Is a directory\n"
 
 
-def test_online_validation_is_not_available(capsys, template):
+def test_online_validation_needs_credentials(capsys, template, monkeypatch):
+    for name in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME", "OS_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
     code = client.main(["template-validate", "-f", template()])
     out, err = capsys.readouterr()
     assert (code, out) == (1, "")
-    assert err == "ERROR: only --offline validation is available in this version\n"
+    assert err == (
+        "ERROR: missing credentials: set OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, "
+        "OS_PROJECT_NAME (heat-all writes them to <state-dir>/heatrc: source it)\n"
+    )
 
 
 def test_non_boolean_condition_is_one_error_line(capsys, template):
@@ -287,4 +292,7 @@ def test_console_script(tmp_path, argv, code, stdout, stderr):
 def test_console_script_usage_errors_exit_2():
     done = subprocess.run([HEAT, "template-validate"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
-    assert "the following arguments are required: -f/--template-file" in done.stderr
+    assert (
+        "error: one of the arguments -f/--template-file -u/--template-url is required"
+        in done.stderr
+    )

@@ -94,9 +94,10 @@ class StacksApi:
     def _links(req) -> views.Links:
         return views.Links(req.environ["heat.api_base"])
 
-    def _identify(self, ctx, stack_name: str, stack_id: str) -> dict:
+    def _identify(self, ctx, stack_name: str, stack_id: str, deleted_ok=False) -> dict:
         """The summary of the caller's stack `stack_id`, which must be named `stack_name`."""
-        found = self.engine.list_stacks(ctx, filters={"id": stack_id})
+        extra = {"show_deleted": True} if deleted_ok else {}
+        found = self.engine.list_stacks(ctx, filters={"id": stack_id}, **extra)
         if not found or found[0]["stack_name"] != stack_name:
             raise StackNotFound(f"{stack_name}/{stack_id}")
         return found[0]
@@ -345,7 +346,8 @@ class StacksApi:
         return json_response({"metadata": res.get("metadata") or {}})
 
     def _events(self, req, ctx, stack_name, stack_id, resource=None):
-        stack = self._identify(ctx, stack_name, stack_id)
+        # A deleted stack's events stay readable by its id: how its deletion went.
+        stack = self._identify(ctx, stack_name, stack_id, deleted_ok=resource is None)
         if resource is not None:
             self.engine.show_resource(ctx, stack_id, resource)  # 404 for an unknown resource
         sort_dir = req.GET.get("sort_dir", "asc")
