@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from heat.common.exception import HeatError, NotFound, ResourceFailure
-from heat.engine import functions
+from heat.engine import creation_policy, functions
 from heat.engine.definitions import ResourceDefinition
 from heat.engine.properties import Properties
 from heat.engine.resource import (
@@ -184,6 +184,7 @@ class ResourceSteps:
         props = properties_for(plugin_cls, values, ("Resources", record.name, "Properties"))
         plugin = plugin_cls(record.name, props, self.stack.context)
         plugin.metadata = functions.resolve(definition.metadata, self.stack.scope)
+        plugin.update_policy = definition.update_policy  # groups read their rolling policy
         return plugin
 
     def stored_plugin(self, record: ResourceRecord) -> Resource | None:
@@ -226,12 +227,14 @@ class CreateStep:
         self.record = record
         self.definition = definition
         self.token = None
+        self.signals = None  # its CreationPolicy's wait for signals, if it has one
 
     def start(self):
         record = self.record
         try:
             plugin = record.plugin = self.steps.new_plugin(record, self.definition)
             self.steps.transition(record, CREATE, IN_PROGRESS, "state changed")
+            self.signals = creation_policy.waiter(self.definition, plugin.context)
             self.token = plugin.handle_create()
             self.steps.save_progress(record)
         except Exception as exc:
@@ -242,6 +245,8 @@ class CreateStep:
         record = self.record
         try:
             if not record.plugin.check_create_complete(self.token):
+                return False
+            if self.signals is not None and not self.signals.done():
                 return False
             self.steps.save_secrets(record)
             self.steps.transition(
@@ -325,6 +330,7 @@ class UpdateStep:
     def start(self):
         record = self.record
         plugin = self.steps.stored_plugin(record)
+        plugin.update_policy = self.definition.update_policy
         try:
             self.steps.transition(record, UPDATE, IN_PROGRESS, "state changed")
             self.token = plugin.handle_update(self.new_properties, self.changed)

@@ -19,6 +19,7 @@ from heat.engine.nested import NestedStacks
 from heat.engine.parameters import MASK, StackIdentity
 from heat.engine.resource import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, ROLLBACK
 from heat.engine.resource_runner import ResourceRecord, ResourceSteps
+from heat.engine.signals import StackSignals
 from heat.engine.stack_definition import Scope, StackDefinition
 from heat.engine.template import Template
 
@@ -38,6 +39,8 @@ class StackContext:
     clients: object = None  # heat.engine.clients.Clients
     userdata_settings: object = None  # heat.engine.userdata.UserdataSettings
     stacks: object = None  # heat.engine.nested.NestedStacks: this stack's children
+    signals: object = None  # heat.engine.signals.StackSignals: signals, stack users
+    identity_store: object = None  # heat.identity.IdentityStore, for AWS::IAM::*
 
 
 class Stack:
@@ -68,6 +71,8 @@ class Stack:
             clients=engine.clients,
             userdata_settings=engine.userdata_settings,
             stacks=NestedStacks(engine, row),
+            signals=StackSignals(self.db, self.id),
+            identity_store=getattr(engine, "identity_store", None),
         )
         self.scope = self.scope_for(definition)
         self.steps = ResourceSteps(self)

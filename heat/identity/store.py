@@ -233,6 +233,14 @@ class IdentityStore:
         with self.engine.connect() as conn:
             return [_user(r) for r in conn.execute(sa.select(_U).order_by(_U.c.name))]
 
+    def delete_user(self, user_id: str) -> bool:
+        """Delete a user with its EC2 credentials, tokens and role assignments; False if
+        there was no such user."""
+        with self.engine.begin() as conn:
+            for table in (_C, _T, _A):
+                conn.execute(table.delete().where(table.c.user_id == user_id))
+            return bool(conn.execute(_U.delete().where(_U.c.id == user_id)).rowcount)
+
     def authenticate(self, password: str, *, name: str | None = None, user_id: str | None = None):
         """The enabled user with this name (or id) and password, else None.
 

@@ -36,6 +36,8 @@ SERVICE_OPERATIONS = (
     "list_events",
     "get_template",
     "stack_outputs",
+    "signal_resource",
+    "signal_wait_condition",
 )
 
 

@@ -15,7 +15,10 @@ from heat.engine import attributes
 
 PLUGIN_MODULES = (
     "heat.engine.resources.aws.cloudformation.nested_stack",
+    "heat.engine.resources.aws.cloudformation.wait_condition",
     "heat.engine.resources.aws.ec2.instance",
+    "heat.engine.resources.aws.iam.user",
+    "heat.engine.resources.openstack.heat.access_policy",
     "heat.engine.resources.openstack.heat.none_resource",
     "heat.engine.resources.openstack.heat.random_string",
     "heat.engine.resources.openstack.heat.test_resource",
