@@ -22,6 +22,7 @@ from heat.common.exception import (
     Conflict,
     InvalidInput,
     ResourceNotFound,
+    StackExists,
     StackInProgress,
     StackNotFound,
 )
@@ -313,7 +314,7 @@ class EngineService:
                 f"{owner_resource}: nested stacks may be at most {self.max_nested_depth} deep"
             )
         if self.db.stacks.find(ctx.project_id, name) is not None:
-            raise Conflict(f"Stack {name} already exists")
+            raise StackExists(name)
         stack_id = str(uuid.uuid4())
         template = (
             template_text
@@ -384,18 +385,22 @@ class EngineService:
         existing: bool = False,
         timeout_mins: int | None = None,
         disable_rollback: bool | None = None,
+        require_changes: bool = False,
     ) -> dict:
         """Validate and start updating a stack to a new template and/or parameters.
 
         With no template the current one is kept (UsePreviousTemplate). With `existing`
         (PATCH), parameters not given keep their current values; otherwise they take the
-        new template's defaults.
+        new template's defaults. With `require_changes` (CloudFormation's UpdateStack), an
+        update that would change nothing is refused rather than run.
         """
         row = self._find(ctx, name_or_id)
         if not self.db.locks.acquire(row["id"], self.engine_id):
             raise StackInProgress(row["name"], f"{row['action']}_{row['status']}")
         try:
             stack, new, template_id = self._prepare_update(row, template_text, parameters, existing)
+            if require_changes and not _changes_anything(stack, new):
+                raise InvalidInput("No updates are to be performed.")
             changes = {}
             if timeout_mins is not None:
                 changes["timeout_mins"] = timeout_mins
@@ -438,7 +443,15 @@ class EngineService:
         else:
             template = Template.parse(template_text)
         keep = existing or template_text is None
-        values = dict(stack.definition.parameters.values()) if keep else {}
+        values = {}
+        if keep:
+            # Previous values carry over only for parameters the (new) template declares.
+            declared = template.analyse(self.registry).parameters
+            values = {
+                name: value
+                for name, value in stack.definition.parameters.values().items()
+                if name in declared
+            }
         values.update(parameters or {})
         new = StackDefinition(
             template,
@@ -627,3 +640,13 @@ class EngineService:
 
     def stack_outputs(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
         return self._load(self._find(ctx, name_or_id)).outputs()
+
+
+def _changes_anything(stack, new: StackDefinition) -> bool:
+    """Whether updating `stack` to `new` would change a resource, an output or a value."""
+    if new.template.data != stack.template.data:
+        return True
+    if new.parameters.values() != stack.definition.parameters.values():
+        return True
+    preview = update_mod.preview(stack, new)
+    return any(preview[kind] for kind in ("added", "updated", "replaced", "deleted"))
