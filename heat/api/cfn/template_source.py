@@ -1,21 +1,14 @@
-"""Where a request's template comes from: TemplateBody, or TemplateURL fetched over HTTP(S).
-
-Only http and https URLs are fetched (never file:, ftp: or anything a library might
-otherwise open), within a size and a time limit, and without following redirects to other
-schemes.
-"""
+"""Where a request's template comes from: TemplateBody, or TemplateURL fetched over HTTP(S)
+(by heat.common.urlfetch: http and https only, size and time limited, no redirects)."""
 
 from __future__ import annotations
-
-import time
-from urllib.parse import urlsplit
 
 import requests
 
 from heat.api.aws.errors import ValidationError
 from heat.api.cfn.params import QueryParams
-
-MAX_URL_LENGTH = 1024
+from heat.common import urlfetch
+from heat.common.exception import InvalidInput
 
 
 class TemplateFetcher:
@@ -52,43 +45,7 @@ class TemplateFetcher:
         return self.fetch(url)
 
     def fetch(self, url: str) -> str:
-        if len(url) > MAX_URL_LENGTH:
-            raise ValidationError(f"TemplateURL is longer than {MAX_URL_LENGTH} characters")
         try:
-            parts = urlsplit(url)
-        except ValueError:
-            raise ValidationError("TemplateURL is not a valid URL") from None
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValidationError("TemplateURL must be an http or https URL")
-        deadline = time.monotonic() + self.timeout
-        try:
-            with self.session.get(
-                url, timeout=self.timeout, stream=True, allow_redirects=False
-            ) as answer:
-                if answer.status_code != 200:
-                    raise ValidationError(
-                        f"TemplateURL could not be retrieved: HTTP {answer.status_code}"
-                    )
-                data = bytearray()
-                for chunk in answer.iter_content(65536):
-                    data += chunk
-                    if len(data) > self.max_size:
-                        raise ValidationError(
-                            f"The template at TemplateURL is more than {self.max_size} bytes"
-                        )
-                    if time.monotonic() > deadline:
-                        raise ValidationError(
-                            f"TemplateURL could not be retrieved within {self.timeout:g}s"
-                        )
-        except requests.Timeout:
-            raise ValidationError(
-                f"TemplateURL could not be retrieved within {self.timeout:g}s"
-            ) from None
-        except requests.RequestException as exc:
-            raise ValidationError(
-                f"TemplateURL could not be retrieved: {type(exc).__name__}"
-            ) from None
-        try:
-            return bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("The template at TemplateURL is not UTF-8 text") from None
+            return urlfetch.fetch(url, self.max_size, self.timeout, self.session)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None

@@ -57,7 +57,7 @@ def test_stack_already_exists(cfn):
         ),
         (
             {"StackName": "web", "TemplateURL": "file:///etc/passwd"},
-            "TemplateURL must be an http or https URL",
+            "TemplateURL must be an http or https URL, not 'file:///etc/passwd'",
         ),
         (
             {
@@ -97,12 +97,13 @@ def test_create_stack_validation(cfn, kwargs, message):
 
 def test_template_url_is_fetched_over_http(cfn, cfn_server):
     # heat-api-cfn itself answers /v1 with an XML document: not a template, and not a 200.
-    status, err = error(
-        cfn.validate_template, TemplateURL=cfn_server.url + "/v1/?Action=ListStacks"
-    )
-    assert (status, err["Message"]) == (400, "TemplateURL could not be retrieved: HTTP 403")
+    url = cfn_server.url + "/v1/?Action=ListStacks"
+    status, err = error(cfn.validate_template, TemplateURL=url)
+    assert (status, err["Message"]) == (400, f"TemplateURL {url} could not be retrieved: HTTP 403")
     status, err = error(cfn.validate_template, TemplateURL="http://127.0.0.1:1/t.json")
-    assert err["Message"] == "TemplateURL could not be retrieved: ConnectionError"
+    assert err["Message"] == (
+        "TemplateURL http://127.0.0.1:1/t.json could not be retrieved: ConnectionError"
+    )
 
 
 def test_invalid_template_names_the_place(cfn):
