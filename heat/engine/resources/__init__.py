@@ -16,7 +16,10 @@ from heat.engine import attributes
 PLUGIN_MODULES = (
     "heat.engine.resources.aws.cloudformation.nested_stack",
     "heat.engine.resources.aws.cloudformation.wait_condition",
+    "heat.engine.resources.aws.ec2.eip",
     "heat.engine.resources.aws.ec2.instance",
+    "heat.engine.resources.aws.ec2.security_group",
+    "heat.engine.resources.aws.ec2.volume",
     "heat.engine.resources.aws.iam.user",
     "heat.engine.resources.openstack.heat.access_policy",
     "heat.engine.resources.openstack.heat.none_resource",
