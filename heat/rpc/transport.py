@@ -2,8 +2,9 @@
 heat-all.
 
 `transport_url` is oslo.messaging's own option ([DEFAULT] transport_url). The in-process
-transport is oslo.messaging's `fake://` driver: it works between threads of one process,
-through exactly the same client and server code as RabbitMQ.
+transport is our own oslo.messaging driver, `heat-inprocess://` (heat.rpc.inprocess): it
+works between threads of one process, through exactly the same client and server code as
+RabbitMQ, and wakes on delivery where oslo's `fake://` polls every 50 ms.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import oslo_messaging as messaging
 from oslo_config import cfg
 
 TOPIC = "heat-engine"
-IN_PROCESS_URL = "fake:///"
+IN_PROCESS_URL = "heat-inprocess:///"
 
 OPTS = [
     cfg.StrOpt("engine_topic", default=TOPIC, help="The RPC topic heat-engine listens on."),

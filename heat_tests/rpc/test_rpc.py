@@ -60,7 +60,7 @@ def _rabbit_reachable() -> bool:
         return False
 
 
-@pytest.fixture(params=["fake", "rabbit"])
+@pytest.fixture(params=["inprocess", "rabbit"])
 def rpc(request):
     if request.param == "rabbit":
         if not _rabbit_reachable():
