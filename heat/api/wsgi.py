@@ -77,11 +77,20 @@ def json_body(req: webob.Request, root: str | None = None, *, required: bool = T
     return value
 
 
-class Router:
-    """Maps (method, path) to a handler; `{name}` path parts become keyword arguments."""
+def _heat_error(status: int, message: str) -> HeatError:
+    return MethodNotAllowed(message) if status == 405 else NotFound(message)
 
-    def __init__(self):
+
+class Router:
+    """Maps (method, path) to a handler; `{name}` path parts become keyword arguments.
+
+    `error(status, message)` makes the exception for an unknown path (404) or method (405);
+    by default Heat's own errors, while localcloud passes its services' error type.
+    """
+
+    def __init__(self, error: Callable[[int, str], Exception] = _heat_error):
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
+        self._error = error
 
     def add(self, method: str, template: str, handler: Handler) -> None:
         """Route `method template` (e.g. `GET /stacks/{stack_name}`) to `handler`."""
@@ -99,5 +108,5 @@ class Router:
                 return handler, found.groupdict()
             allowed.append(route_method)
         if allowed:
-            raise MethodNotAllowed(f"The method {method} is not allowed for this resource.")
-        raise NotFound("The resource could not be found.")
+            raise self._error(405, f"The method {method} is not allowed for this resource.")
+        raise self._error(404, "The resource could not be found.")

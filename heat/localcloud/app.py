@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import webob
 
+from heat.api.wsgi import json_response
 from heat.localcloud.catalog import Catalog
 from heat.localcloud.cinder import Cinder
 from heat.localcloud.faults import FaultInjector
@@ -18,7 +19,6 @@ from heat.localcloud.glance import Glance, Images
 from heat.localcloud.keystone import Identity, Keystone
 from heat.localcloud.neutron import Neutron
 from heat.localcloud.nova import Nova
-from heat.localcloud.routing import json_response
 from heat.localcloud.settings import Settings
 from heat.localcloud.store import Store
 

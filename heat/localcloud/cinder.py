@@ -14,8 +14,9 @@ import uuid
 
 import webob
 
+from heat.api.wsgi import json_response
 from heat.localcloud import cinder_views
-from heat.localcloud.routing import ApiError, Service, json_body, json_response
+from heat.localcloud.routing import ApiError, Service, json_body
 from heat.localcloud.volumes import Volumes, create_failure
 
 MIN_VERSION = (3, 0)

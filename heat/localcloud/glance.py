@@ -11,7 +11,8 @@ import hashlib
 import time
 import uuid
 
-from heat.localcloud.routing import ApiError, Service, json_response
+from heat.api.wsgi import json_response
+from heat.localcloud.routing import ApiError, Service
 from heat.localcloud.store import Store
 from heat.localcloud.timeutil import iso_seconds
 

@@ -16,8 +16,9 @@ import uuid
 
 import webob
 
+from heat.api.wsgi import json_response
 from heat.localcloud.catalog import Catalog
-from heat.localcloud.routing import ApiError, Service, json_body, json_response
+from heat.localcloud.routing import ApiError, Service, json_body
 from heat.localcloud.store import Store
 from heat.localcloud.timeutil import iso_micro_z
 

@@ -12,11 +12,12 @@ import ipaddress
 
 import webob
 
+from heat.api.wsgi import json_response
 from heat.localcloud.networking import PRIVATE_NETWORK_ID, PRIVATE_SUBNET_ID, SEEDED_AT, Networking
 from heat.localcloud.neutron_common import ERROR_TYPES, NeutronError, filtered
 from heat.localcloud.neutron_floating_ips import FloatingIps
 from heat.localcloud.neutron_security_groups import SecurityGroups
-from heat.localcloud.routing import ApiError, Service, json_response
+from heat.localcloud.routing import ApiError, Service
 from heat.localcloud.timeutil import iso_seconds
 
 

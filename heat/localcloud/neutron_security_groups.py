@@ -9,9 +9,10 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
+from heat.api.wsgi import json_response
 from heat.localcloud import networking
 from heat.localcloud.neutron_common import NeutronError, filtered, timestamps
-from heat.localcloud.routing import ApiError, json_body, json_response
+from heat.localcloud.routing import ApiError, json_body
 
 PROTOCOLS = [
     "ah", "dccp", "egp", "esp", "gre", "hopopt", "icmp", "igmp", "ipip", "ipv6-encap",

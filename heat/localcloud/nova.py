@@ -12,6 +12,7 @@ import time
 
 import webob
 
+from heat.api.wsgi import json_response
 from heat.localcloud import microversion, nova_views
 from heat.localcloud.glance import Images
 from heat.localcloud.keystone import Identity
@@ -20,7 +21,7 @@ from heat.localcloud.networking import Networking
 from heat.localcloud.nova_actions import Actions
 from heat.localcloud.nova_keypairs import Keypairs
 from heat.localcloud.nova_servers import Servers
-from heat.localcloud.routing import ApiError, Service, json_response
+from heat.localcloud.routing import ApiError, Service
 from heat.localcloud.settings import Settings
 from heat.localcloud.store import Store
 from heat.localcloud.volumes import Volumes

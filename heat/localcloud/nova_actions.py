@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 
+from heat.api.wsgi import json_response
 from heat.localcloud import lifecycle
-from heat.localcloud.routing import ApiError, json_body, json_response
+from heat.localcloud.routing import ApiError, json_body
 
 
 class Actions:

@@ -14,7 +14,8 @@ import time
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from heat.localcloud.routing import ApiError, json_body, json_response
+from heat.api.wsgi import json_response
+from heat.localcloud.routing import ApiError, json_body
 from heat.localcloud.timeutil import iso_micro
 
 _NAME_RE = re.compile(r"^[\w\-. @]{1,255}$")

@@ -12,8 +12,9 @@ import re
 import secrets
 import uuid
 
+from heat.api.wsgi import json_response
 from heat.localcloud import lifecycle, nova_views
-from heat.localcloud.routing import ApiError, json_body, json_response
+from heat.localcloud.routing import ApiError, json_body
 
 _MAX_USER_DATA = 65535
 _MAX_METADATA_ITEMS = 128

@@ -8,10 +8,11 @@ in its own upstream format (Nova's `{"itemNotFound": ...}`, Keystone's `{"error"
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 
 import webob
+
+from heat.api.wsgi import Router
 
 Handler = Callable[..., webob.Response]
 
@@ -24,21 +25,6 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
-
-
-def json_response(body, status: int = 200, headers: dict | None = None) -> webob.Response:
-    """A JSON response; `body` None gives an empty body (204/202 answers)."""
-    response = webob.Response(status=status)
-    if body is None:
-        response.content_type = None
-        response.body = b""
-    else:
-        response.content_type = "application/json"
-        response.charset = None
-        response.body = json.dumps(body).encode()
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def json_body(req: webob.Request, root: str | None = None) -> dict:
@@ -57,32 +43,6 @@ def json_body(req: webob.Request, root: str | None = None) -> dict:
     return value
 
 
-class Router:
-    """Maps (method, path) to a handler; `{name}` path parts become keyword arguments."""
-
-    def __init__(self):
-        self._routes: list[tuple[str, re.Pattern, Handler]] = []
-
-    def add(self, method: str, template: str, handler: Handler) -> None:
-        """Route `method template` (e.g. `GET /servers/{server_id}`) to `handler`."""
-        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
-        self._routes.append((method, re.compile(f"^{pattern}/?$"), handler))
-
-    def match(self, method: str, path: str) -> tuple[Handler, dict]:
-        """The handler and path parameters for a request; ApiError 404/405 if none."""
-        allowed = []
-        for route_method, pattern, handler in self._routes:
-            found = pattern.match(path or "/")
-            if found is None:
-                continue
-            if route_method == method or (route_method == "GET" and method == "HEAD"):
-                return handler, found.groupdict()
-            allowed.append(route_method)
-        if allowed:
-            raise ApiError(405, f"The method {method} is not allowed for this resource.")
-        raise ApiError(404, "The resource could not be found.")
-
-
 class Service:
     """A WSGI application for one service, mounted under a path prefix by the LocalCloud app.
 
@@ -90,7 +50,7 @@ class Service:
     """
 
     def __init__(self):
-        self.router = Router()
+        self.router = Router(error=ApiError)
 
     def __call__(self, environ, start_response):
         req = webob.Request(environ)
