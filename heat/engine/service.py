@@ -35,6 +35,7 @@ from heat.engine.parameters import StackIdentity
 from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK, UPDATE
 from heat.engine.resource_runner import ResourceRecord
 from heat.engine.resources import default_registry
+from heat.engine.resources.aws.autoscaling import scaling
 from heat.engine.scheduler import Scheduler
 from heat.engine.stack import ON_FAILURE, Stack, new_records
 from heat.engine.stack_definition import StackDefinition
@@ -604,6 +605,36 @@ class EngineService:
         signature is that handle's. Needs no credentials: the URL is the credential."""
         signal = signals.Signal.build(unique_id, status, reason, data)
         signals.signal_wait_condition(self.db, stack_id, handle_name, signature, signal)
+
+    # -- scaling policies (heat.engine.resources.aws.autoscaling.scaling) --
+
+    def execute_scaling_policy(
+        self, ctx: RequestContext, name_or_id: str, policy_name: str, cause: str = "Executed"
+    ) -> dict:
+        """Run an AWS::AutoScaling::ScalingPolicy of the stack (alarm actions, operators).
+
+        Returns {"result": "scaling" | "cooldown" | "unchanged", "capacity": n, ...};
+        StackInProgress while the stack has another operation (or scaling) in progress.
+        """
+        row = self._find(ctx, name_or_id)
+        return scaling.execute(
+            self, row, policy_name, cause, self._load, lambda: self._mark_busy(row["id"])
+        )
+
+    def signal_scaling_policy(
+        self, ctx: RequestContext, stack_id: str, policy_name: str, signature: str
+    ) -> dict:
+        """A POST to a policy's pre-signed URL: Forbidden unless the signature is that
+        policy's, then as execute_scaling_policy. Needs no credentials: the URL is one."""
+        row = scaling.check_signature(self.db, stack_id, policy_name, signature)
+        return scaling.execute(
+            self,
+            row,
+            policy_name,
+            "Signal received on the policy URL",
+            self._load,
+            lambda: self._mark_busy(row["id"]),
+        )
 
     @staticmethod
     def _resource_summary(row: dict) -> dict:

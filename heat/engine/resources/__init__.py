@@ -14,14 +14,20 @@ import importlib
 from heat.engine import attributes
 
 PLUGIN_MODULES = (
+    "heat.engine.resources.aws.autoscaling.auto_scaling_group",
+    "heat.engine.resources.aws.autoscaling.launch_config",
+    "heat.engine.resources.aws.autoscaling.scaling_policy",
     "heat.engine.resources.aws.cloudformation.nested_stack",
     "heat.engine.resources.aws.cloudformation.wait_condition",
     "heat.engine.resources.aws.ec2.eip",
     "heat.engine.resources.aws.ec2.instance",
     "heat.engine.resources.aws.ec2.security_group",
     "heat.engine.resources.aws.ec2.volume",
+    "heat.engine.resources.aws.elb.load_balancer",
     "heat.engine.resources.aws.iam.user",
+    "heat.engine.resources.aws.rds.db_instance",
     "heat.engine.resources.openstack.heat.access_policy",
+    "heat.engine.resources.openstack.heat.instance_group",
     "heat.engine.resources.openstack.heat.none_resource",
     "heat.engine.resources.openstack.heat.random_string",
     "heat.engine.resources.openstack.heat.test_resource",

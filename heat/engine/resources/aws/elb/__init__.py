@@ -1,0 +1,1 @@
+"""AWS::ElasticLoadBalancing::* resource types."""

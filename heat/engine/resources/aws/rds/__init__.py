@@ -1,0 +1,1 @@
+"""AWS::RDS::* resource types."""
