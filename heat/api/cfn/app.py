@@ -18,7 +18,16 @@ from oslo_config import cfg
 
 from heat.api.aws import errors, signature, xml
 from heat.api.aws.ec2token import KeystoneEc2Verifier
-from heat.api.cfn import change_sets, events, exports, resources, stacks, templates
+from heat.api.cfn import (
+    change_sets,
+    events,
+    exports,
+    resources,
+    signal,
+    stacks,
+    templates,
+    waitcondition,
+)
 from heat.api.cfn.params import QueryParams
 from heat.api.cfn.service import CfnService
 from heat.api.cfn.template_source import TemplateFetcher
@@ -59,6 +68,7 @@ ACTIONS = {
     **templates.ACTIONS,
     **change_sets.ACTIONS,
     **exports.ACTIONS,
+    **signal.ACTIONS,
 }
 
 
@@ -97,7 +107,8 @@ def make_app(engine_client, identity_store, conf=None, *, database=None, verifie
     fetcher = TemplateFetcher(max_size, _option(conf, "template_url_timeout", GROUP, 10.0))
     region = _option(conf, "region_name", default="RegionOne")  # the engine's [DEFAULT] one
     service = CfnService(engine_client, database, fetcher, region=region)
-    return CfnApp(service, verifier, max_body=3 * max_size + BODY_OVERHEAD)
+    app = CfnApp(service, verifier, max_body=3 * max_size + BODY_OVERHEAD)
+    return waitcondition.WaitConditionRouter(app, engine_client)  # handle URLs (cfn-signal)
 
 
 class CfnApp:
@@ -148,6 +159,7 @@ class CfnApp:
         action = params.get("Action")
         if not action:
             raise errors.MissingAction("Missing Action")
+        signal.check_action(ctx, action)
         version = params.get("Version")
         if version is not None and version != API_VERSION:
             raise errors.AwsError(
