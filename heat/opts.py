@@ -6,6 +6,11 @@ module here when it declares options of its own.
 
 import importlib
 import itertools
+import warnings
+
+# oslo.messaging pulls in oslo.service's eventlet backend, which warns on import; Heat does
+# not use eventlet, and the warning would land on every command's stderr.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 # (config group, module declaring `OPTS` for it); group None is [DEFAULT].
 _OPT_MODULES = [
@@ -18,7 +23,13 @@ _OPT_MODULES = [
     ("database", "heat.db.events"),
     (None, "heat.engine.scheduler"),
     (None, "heat.engine.service"),
+    (None, "heat.api.middleware.auth"),
+    (None, "heat.rpc.transport"),
+    ("heat_api", "heat.cmd.api"),
+    ("cloud", "heat.cmd.engine"),
 ]
+# oslo.messaging's own [DEFAULT] options an operator sets for split processes.
+_MESSAGING_OPTS = ("transport_url", "control_exchange")
 
 
 def _collect():
@@ -26,7 +37,15 @@ def _collect():
     for group, module_name in _OPT_MODULES:
         module = importlib.import_module(module_name)
         groups.setdefault(group, []).append(module.OPTS)
+    groups[None].append(_messaging_opts())
     return groups
+
+
+def _messaging_opts():
+    from oslo_messaging import opts as messaging_opts
+
+    defaults = dict(messaging_opts.list_opts()).get(None, [])
+    return [opt for opt in defaults if opt.name in _MESSAGING_OPTS]
 
 
 def list_opts():

@@ -1,0 +1,128 @@
+"""`heat-engine`: the engine service, answering RPC calls on `transport_url` until Ctrl-C.
+
+Any number of engines may share one database and one transport: each registers itself,
+heartbeats, and takes over the stacks of an engine whose heartbeat stopped. The cloud the
+servers are created on is the one in [cloud] (Keystone v3 password credentials); without
+an auth_url only resources that need no cloud can be created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import warnings
+
+from oslo_config import cfg
+
+GROUP = "cloud"
+OPTS = [
+    cfg.URIOpt(
+        "auth_url",
+        schemes=["http", "https"],
+        help="Keystone v3 URL of the cloud the engine creates servers on (unset: no cloud).",
+    ),
+    cfg.StrOpt("username", help="User the engine acts as on the cloud."),
+    cfg.StrOpt("password", secret=True, help="That user's password."),
+    cfg.StrOpt("project_name", help="Project the engine works in on the cloud."),
+    cfg.StrOpt("user_domain_name", default="Default", help="Domain of the user."),
+    cfg.StrOpt("project_domain_name", default="Default", help="Domain of the project."),
+    cfg.StrOpt("region_name", help="Region of the cloud's endpoints (default: any)."),
+    cfg.StrOpt(
+        "interface",
+        default="public",
+        choices=["public", "internal", "admin"],
+        help="Which endpoints of the catalog to use.",
+    ),
+    cfg.StrOpt("cacert", help="CA bundle to verify the cloud's TLS certificates."),
+    cfg.BoolOpt("insecure", default=False, help="Do not verify TLS certificates."),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="heat-engine", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--config-file", action="append", default=[], help="heat.conf to read (repeatable)"
+    )
+    return parser
+
+
+def load_conf(config_files: list[str]) -> cfg.ConfigOpts:
+    from heat import opts
+
+    conf = cfg.ConfigOpts()
+    opts.register_all(conf)
+    conf(args=[], project="heat", default_config_files=config_files or None)
+    return conf
+
+
+def cloud_credentials(conf: cfg.ConfigOpts):
+    """[cloud] as CloudCredentials, or None when no auth_url is configured."""
+    from heat.engine.clients.session import CloudCredentials
+
+    group = conf[GROUP]
+    if not group.auth_url:
+        return None
+    missing = [n for n in ("username", "password", "project_name") if not group[n]]
+    if missing:
+        raise cfg.RequiredOptError(missing[0], cfg.OptGroup(GROUP))
+    return CloudCredentials(
+        auth_url=group.auth_url,
+        username=group.username,
+        password=group.password,
+        project_name=group.project_name,
+        user_domain_name=group.user_domain_name,
+        project_domain_name=group.project_domain_name,
+        region_name=group.region_name,
+        interface=group.interface,
+        cacert=group.cacert,
+        insecure=group.insecure,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        conf = load_conf(args.config_file)
+        cloud = cloud_credentials(conf)
+    except cfg.Error as exc:
+        print(f"heat-engine: {exc}", file=sys.stderr)
+        return 2
+
+    from heat.db.api import Database
+    from heat.engine.service import EngineService
+    from heat.rpc import transport as rpc_transport
+    from heat.rpc.server import EngineServer
+
+    db = Database.from_conf(conf)
+    transport = rpc_transport.get_transport(conf)
+    engine = EngineService.from_conf(db, conf, cloud=cloud).start()
+    try:
+        server = EngineServer(engine, transport, topic=conf.engine_topic).start()
+    except Exception as exc:  # e.g. the message broker cannot be reached
+        engine.stop()
+        transport.cleanup()
+        print(f"heat-engine: cannot serve RPC: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(f"heat-engine {engine.engine_id} serving topic {conf.engine_topic}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        engine.stop()
+        transport.cleanup()
+        db.dispose()
+    print("heat-engine stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
