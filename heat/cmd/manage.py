@@ -3,12 +3,14 @@
 heat-manage [--config-file F ...] db_sync [--version REV]
 heat-manage [--config-file F ...] db_version
 heat-manage [--config-file F ...] purge_deleted AGE     (AGE: 30d, 12h, 90m, 45s or seconds)
+heat-manage [--config-file F ...] bootstrap [--project P] [--user U] [--password PW]
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import sys
 
 import sqlalchemy as sa
@@ -17,6 +19,8 @@ from oslo_config import cfg
 from heat import opts
 from heat.common.exception import HeatError
 from heat.db import migration, purge, session
+from heat.db.api import Database
+from heat.identity import ADMIN, MEMBER, IdentityStore
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -47,7 +51,55 @@ def _parser() -> argparse.ArgumentParser:
         "purge_deleted", help="remove stacks deleted longer ago than AGE, with their data"
     )
     purge_cmd.add_argument("age", metavar="AGE", help="e.g. 30d, 12h, 90m, or seconds")
+    boot = commands.add_parser(
+        "bootstrap",
+        help="create the first project and admin user with an EC2 key pair (idempotent)",
+    )
+    boot.add_argument("--project", default="admin", help="project name (default: admin)")
+    boot.add_argument("--user", default="admin", help="user name (default: admin)")
+    boot.add_argument(
+        "--password",
+        help="the user's password (default: generated for a new user, unchanged otherwise)",
+    )
     return parser
+
+
+def bootstrap(conf: cfg.ConfigOpts, project_name: str, user_name: str, password) -> list:
+    """Create (or find) the project, the user with the admin and member roles on it, and an
+    EC2 key pair; [(label, value)] to print. Running it again changes nothing, except the
+    password when one is given."""
+    migration.db_sync(conf.database.connection)
+    db = Database.from_conf(conf)
+    try:
+        store = IdentityStore.for_database(db)
+        project = store.find_project(project_name) or store.create_project(
+            project_name, "Created by heat-manage bootstrap"
+        )
+        user = store.find_user(user_name)
+        if user is None:
+            password = password or secrets.token_urlsafe(18)
+            user = store.create_user(user_name, password, project.id)
+        elif password is not None:
+            store.set_password(user.id, password)
+        for role in (ADMIN, MEMBER):
+            store.grant(user.id, project.id, role)
+        for access in store.list_ec2_credentials(user.id):
+            credential = store.ec2_credentials(access)
+            if credential is not None and credential.project_id == project.id:
+                access, secret = credential.access_key, credential.secret
+                break
+        else:
+            access, secret = store.create_ec2_credentials(user.id, project.id)
+    finally:
+        db.dispose()
+    shown = password if password is not None else "(unchanged: give --password to set it)"
+    return [
+        ("project", f"{project.name} ({project.id})"),
+        ("user", f"{user.name} ({user.id})"),
+        ("password", shown),
+        ("ec2_access_key", access),
+        ("ec2_secret_key", secret),
+    ]
 
 
 def _conf(config_files: list[str]) -> cfg.ConfigOpts:
@@ -59,6 +111,10 @@ def _conf(config_files: list[str]) -> cfg.ConfigOpts:
 
 
 def _run(args, conf: cfg.ConfigOpts) -> None:
+    if args.command == "bootstrap":
+        for label, value in bootstrap(conf, args.project, args.user, args.password):
+            print(f"{label}: {value}")
+        return
     if args.command == "purge_deleted":
         age = parse_age(args.age)
         engine = session.engine_from_conf(conf)
