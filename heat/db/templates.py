@@ -57,6 +57,11 @@ class Templates:
                 # transaction sees its row (a repeatable-read snapshot would not).
                 return conn.execute(self._FIND, {"h": digest}).scalar_one()
 
+    def hash_of(self, template_id: int) -> str | None:
+        """The content hash of the row `template_id`, or None (a cheap existence check)."""
+        with self._engine.connect() as conn:
+            return conn.execute(sa.select(_T.c.hash).where(_T.c.id == template_id)).scalar()
+
     def get(self, template_id: int) -> dict | None:
         """{"id", "hash", "template", "files", "environment", "created_at"}, or None."""
         with self._engine.connect() as conn:

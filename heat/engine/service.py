@@ -32,6 +32,7 @@ from heat.engine.clients import Clients
 from heat.engine.clients.session import CloudCredentials
 from heat.engine.graph_run import Backoff
 from heat.engine.parameters import StackIdentity
+from heat.engine.read_cache import ReadCache
 from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK, UPDATE
 from heat.engine.resource_runner import ResourceRecord
 from heat.engine.resources import default_registry
@@ -98,6 +99,7 @@ class EngineService:
         template_fetch_timeout: float = 10.0,
     ):
         self.db = db
+        self.read_cache = ReadCache(db)  # templates and definitions, for reading
         self._own_scheduler = scheduler is None
         self.scheduler = scheduler or Scheduler()
         self.registry = registry or default_registry()
@@ -257,18 +259,22 @@ class EngineService:
         return row
 
     def load_template(self, template_id: int) -> Template:
-        return Template(self.db.templates.get(template_id)["template"])
+        """The stored template (cached: raw templates are immutable; do not modify it)."""
+        return self.read_cache.template(template_id)
 
-    def _load(self, row: dict) -> Stack:
+    def _load(self, row: dict, read_only: bool = False) -> Stack:
+        """The stack of `row`; `read_only` (show, outputs): its definition may be shared."""
         template = self.load_template(row["raw_template_id"])
-        definition = StackDefinition(
-            template,
-            row["parameters"] or {},
-            self._identity(row["project_id"], row["name"], row["id"]),
+        identity = self._identity(row["project_id"], row["name"], row["id"])
+        bind = dict(
             registry=self.registry,
             require_all_parameters=False,
             availability_zones=self.availability_zones,
         )
+        if read_only:
+            definition = self.read_cache.definition(row, identity, **bind)
+        else:
+            definition = StackDefinition(template, row["parameters"] or {}, identity, **bind)
         records = {}
         for resource in self.db.resources.list(row["id"]):
             records[resource["name"]] = ResourceRecord.from_row(resource)
@@ -507,7 +513,7 @@ class EngineService:
 
     def show_stack(self, ctx: RequestContext, name_or_id: str) -> dict:
         row = self._find(ctx, name_or_id)
-        stack = self._load(row)
+        stack = self._load(row, read_only=True)
         summary = self._stack_summary(row)
         summary["parameters"] = stack.definition.parameters.display(include_pseudo=True)
         summary["outputs"] = stack.outputs() if row["status"] == COMPLETE else []
@@ -670,7 +676,7 @@ class EngineService:
         return self.db.templates.get(row["raw_template_id"])["template"]
 
     def stack_outputs(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
-        return self._load(self._find(ctx, name_or_id)).outputs()
+        return self._load(self._find(ctx, name_or_id), read_only=True).outputs()
 
 
 def _changes_anything(stack, new: StackDefinition) -> bool:
