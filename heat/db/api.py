@@ -21,6 +21,7 @@ from oslo_config import cfg
 
 from heat.common import crypt
 from heat.db import purge, session
+from heat.db.alarms import Alarms, Metrics
 from heat.db.change_sets import ChangeSets
 from heat.db.engines import Engines
 from heat.db.events import Events
@@ -66,6 +67,8 @@ class Database:
         self.engines = Engines(self.engine)
         self.exports = Exports(self.engine)
         self.change_sets = ChangeSets(self.engine, self.crypter)
+        self.alarms = Alarms(self.engine)
+        self.metrics = Metrics(self.engine)
         self.signals = Signals(self.engine)
         self.stack_users = StackUsers(self.engine)
 

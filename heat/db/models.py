@@ -370,6 +370,82 @@ class StackUser(Base):
     policies: Mapped[list | None] = mapped_column(Json)
 
 
+class Alarm(Base):
+    """A CloudWatch alarm, made by PutMetricAlarm or by an AWS::CloudWatch::Alarm resource.
+
+    `stack_id`/`resource_name` name the resource that owns a template's alarm (NULL for an
+    API alarm). The state and its reason change only by compare-and-set on `state`, so that
+    of several evaluators only one records (and acts on) a transition.
+    """
+
+    __tablename__ = "alarm"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "name"),
+        sa.Index("ix_alarm_stack_id", "stack_id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    stack_id: Mapped[str | None] = mapped_column(sa.String(UUID_LEN))
+    resource_name: Mapped[str | None] = mapped_column(sa.String(NAME_LEN))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    namespace: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    metric_name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    dimensions: Mapped[list | None] = mapped_column(Json)
+    statistic: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    unit: Mapped[str | None] = mapped_column(sa.String(64))
+    period: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    evaluation_periods: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    threshold: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    comparison: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    actions_enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    alarm_actions: Mapped[list | None] = mapped_column(Json)
+    ok_actions: Mapped[list | None] = mapped_column(Json)
+    insufficient_data_actions: Mapped[list | None] = mapped_column(Json)
+    state: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    state_reason: Mapped[str | None] = mapped_column(LongText)
+    state_reason_data: Mapped[str | None] = mapped_column(LongText)
+    state_updated_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    updated_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class MetricDatum(Base):
+    """One PutMetricData data point (or statistic set), kept for a bounded time.
+
+    Dimensions are stored as given and, for lookups, as the hash of their canonical form.
+    """
+
+    __tablename__ = "metric_datum"
+    __table_args__ = (
+        sa.Index(
+            "ix_metric_datum_lookup",
+            "project_id",
+            "namespace",
+            "metric_name",
+            "dimensions_hash",
+            "timestamp",
+        ),
+        sa.Index("ix_metric_datum_timestamp", "timestamp"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    namespace: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    metric_name: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    dimensions_hash: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    dimensions: Mapped[list | None] = mapped_column(Json)
+    unit: Mapped[str | None] = mapped_column(sa.String(64))
+    sample_count: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    sum: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    minimum: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    maximum: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    timestamp: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
 metadata = Base.metadata
 raw_template = RawTemplate.__table__
 stack = Stack.__table__
@@ -386,3 +462,5 @@ identity_ec2_credential = IdentityEc2Credential.__table__
 change_set = ChangeSet.__table__
 resource_signal = ResourceSignal.__table__
 stack_user = StackUser.__table__
+alarm = Alarm.__table__
+metric_datum = MetricDatum.__table__

@@ -16,7 +16,7 @@ def test_empty_database_has_no_version(empty_db_url):
 def test_sync_to_head_creates_every_table(empty_db_url):
     migration.db_sync(empty_db_url)
 
-    assert migration.db_version(empty_db_url) == migration.head_revision() == "0006"
+    assert migration.db_version(empty_db_url) == migration.head_revision() == "0007"
     engine = session.make_engine(empty_db_url)
     try:
         tables = set(sa.inspect(engine).get_table_names())
@@ -39,6 +39,8 @@ def test_sync_to_head_creates_every_table(empty_db_url):
         "change_set",
         "resource_signal",
         "stack_user",
+        "alarm",
+        "metric_datum",
     }
 
 
@@ -57,11 +59,11 @@ def test_head_schema_matches_the_models(empty_db_url):
 def test_sync_twice_is_harmless(empty_db_url):
     migration.db_sync(empty_db_url)
     migration.db_sync(empty_db_url)
-    assert migration.db_version(empty_db_url) == "0006"
+    assert migration.db_version(empty_db_url) == "0007"
 
 
 def test_known_revisions_in_order():
-    assert migration.known_revisions() == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    assert migration.known_revisions() == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 def test_upgrade_from_revision_1_keeps_data(empty_db_url):
@@ -90,7 +92,7 @@ def test_upgrade_from_revision_1_keeps_data(empty_db_url):
 
         migration.db_sync(engine)
 
-        assert migration.db_version(engine) == "0006"
+        assert migration.db_version(engine) == "0007"
         with engine.connect() as conn:
             template = conn.execute(sa.select(models.raw_template)).one()._mapping
             stack = conn.execute(sa.select(models.stack)).one()._mapping
