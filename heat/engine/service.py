@@ -43,6 +43,8 @@ from heat.engine.stack_definition import StackDefinition
 from heat.engine.template import Template
 from heat.engine.update import StackUpdate
 from heat.engine.userdata import UserdataSettings, userdata_settings
+from heat.engine.watch import operations as watch_operations
+from heat.engine.watch.operations import AlarmOperations
 from heat.identity import IdentityStore
 
 LOG = logging.getLogger(__name__)
@@ -77,8 +79,12 @@ OPTS = [
 ]
 
 
-class EngineService:
-    """One engine: its database, its scheduler, its identity and heartbeat, its operations."""
+class EngineService(AlarmOperations):
+    """One engine: its database, its scheduler, its identity and heartbeat, its operations.
+
+    The CloudWatch operations and the alarm evaluation come from AlarmOperations
+    (heat.engine.watch.operations).
+    """
 
     def __init__(
         self,
@@ -97,6 +103,8 @@ class EngineService:
         userdata_settings: UserdataSettings | None = None,
         max_nested_depth: int = 5,
         template_fetch_timeout: float = 10.0,
+        alarm_evaluation_interval: float = 60.0,
+        metric_data_retention: int = 14 * 24 * 3600,
     ):
         self.db = db
         self.read_cache = ReadCache(db)  # templates and definitions, for reading
@@ -119,9 +127,15 @@ class EngineService:
         self._busy_lock = threading.Lock()
         self._heartbeat = None
         self._stopped = False
+        self.alarm_evaluation_interval = alarm_evaluation_interval
+        self.metric_data_retention = metric_data_retention
+        # (interval, task): run on the scheduler while the engine runs; see start().
+        self.periodic_tasks: list = [(alarm_evaluation_interval, self.run_alarm_evaluation)]
+        self._periodic_timers: dict = {}
 
     @classmethod
     def from_conf(cls, db, conf: cfg.ConfigOpts, **kwargs) -> EngineService:
+        conf.register_opts(watch_operations.OPTS)
         return cls(
             db,
             scheduler=Scheduler.from_conf(conf),
@@ -132,6 +146,8 @@ class EngineService:
             backoff=Backoff.from_conf(conf),
             max_nested_depth=conf.max_nested_stack_depth,
             template_fetch_timeout=conf.template_fetch_timeout,
+            alarm_evaluation_interval=conf.alarm_evaluation_interval,
+            metric_data_retention=conf.metric_data_retention,
             **{"userdata_settings": userdata_settings(conf), **kwargs},
         )
 
@@ -141,12 +157,18 @@ class EngineService:
         self.db.engines.register(self.engine_id, socket.gethostname(), os.getpid(), "engine")
         self.recover()
         self._heartbeat = self.scheduler.call_later(self.heartbeat_interval, self._beat)
+        for index, (interval, _task) in enumerate(self.periodic_tasks):
+            self._periodic_timers[index] = self.scheduler.call_later(
+                interval, self._periodic, index
+            )
         return self
 
     def stop(self) -> None:
         self._stopped = True
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        for timer in list(self._periodic_timers.values()):
+            timer.cancel()
         if self._own_scheduler:
             self.scheduler.shutdown(wait=True)
         self.db.engines.stop(self.engine_id)
@@ -161,6 +183,20 @@ class EngineService:
             LOG.exception("engine %s: heartbeat failed; retrying", self.engine_id)
         if not self._stopped:
             self._heartbeat = self.scheduler.call_later(self.heartbeat_interval, self._beat)
+
+    def _periodic(self, index: int) -> None:
+        """Run periodic task `index` and schedule its next run (periodic_tasks)."""
+        if self._stopped:
+            return
+        interval, task = self.periodic_tasks[index]
+        try:
+            task()
+        except Exception:  # like the heartbeat: one failure must not end the task for good
+            LOG.exception("engine %s: periodic task %s failed", self.engine_id, task)
+        if not self._stopped:
+            self._periodic_timers[index] = self.scheduler.call_later(
+                interval, self._periodic, index
+            )
 
     def recover(self) -> list[str]:
         """Take over stacks held by dead engines: fail what was in progress, roll back.
@@ -393,13 +429,17 @@ class EngineService:
         timeout_mins: int | None = None,
         disable_rollback: bool | None = None,
         require_changes: bool = False,
+        replace: tuple = (),
+        replace_reason: str = "Marked for replacement",
     ) -> dict:
         """Validate and start updating a stack to a new template and/or parameters.
 
         With no template the current one is kept (UsePreviousTemplate). With `existing`
         (PATCH), parameters not given keep their current values; otherwise they take the
         new template's defaults. With `require_changes` (CloudFormation's UpdateStack), an
-        update that would change nothing is refused rather than run.
+        update that would change nothing is refused rather than run. The resources named in
+        `replace` are replaced even if unchanged (OS::Heat::HARestarter): each is marked
+        FAILED with `replace_reason` first, and the update replaces what failed.
         """
         row = self._find(ctx, name_or_id)
         if not self.db.locks.acquire(row["id"], self.engine_id):
@@ -416,6 +456,11 @@ class EngineService:
             if changes:
                 self.db.stacks.update(row["id"], **changes)
                 stack.row.update(changes)
+            for name in replace:
+                record = stack.records.get(name)
+                if record is None:
+                    raise ResourceNotFound(row["name"], name)
+                stack.steps.transition(record, record.action, FAILED, replace_reason)
             stack.set_state(UPDATE, IN_PROGRESS, "Stack UPDATE started")
         except Exception:
             self.db.locks.release(row["id"], self.engine_id)

@@ -22,6 +22,7 @@ from heat.engine.resource_runner import ResourceRecord, ResourceSteps
 from heat.engine.signals import StackSignals
 from heat.engine.stack_definition import Scope, StackDefinition
 from heat.engine.template import Template
+from heat.engine.watch.stack_alarms import StackAlarms
 
 LOG = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class StackContext:
     clients: object = None  # heat.engine.clients.Clients
     userdata_settings: object = None  # heat.engine.userdata.UserdataSettings
     stacks: object = None  # heat.engine.nested.NestedStacks: this stack's children
+    alarms: object = None  # heat.engine.watch.stack_alarms.StackAlarms: its alarms
     signals: object = None  # heat.engine.signals.StackSignals: signals, stack users
     identity_store: object = None  # heat.identity.IdentityStore, for AWS::IAM::*
 
@@ -71,6 +73,7 @@ class Stack:
             clients=engine.clients,
             userdata_settings=engine.userdata_settings,
             stacks=NestedStacks(engine, row),
+            alarms=StackAlarms(self.db, row["project_id"], row["id"]),
             signals=StackSignals(self.db, self.id),
             identity_store=getattr(engine, "identity_store", None),
         )
