@@ -308,6 +308,8 @@ class DeleteStep:
         return True
 
     def _done(self, reason: str) -> bool:
+        if self.plugin is not None:
+            self.steps.save_progress(self.record)  # its warnings become events before it ends
         self.steps.transition(self.record, DELETE, COMPLETE, reason)
         return True
 

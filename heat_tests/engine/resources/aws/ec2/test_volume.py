@@ -1,0 +1,220 @@
+# ruff: noqa: F811 - tests take the imported fixtures as arguments
+"""AWS::EC2::Volume and AWS::EC2::VolumeAttachment through the engine on localcloud (Cinder
+over HTTP, attachments through Nova)."""
+
+import re
+
+import pytest
+
+from heat.common.exception import TemplateError
+from heat_tests.engine.resources.aws.ec2.cloud import (  # noqa: F401 - conn is a fixture
+    conn,
+    instance,
+    outputs,
+    resources,
+    snapshots,
+    template,
+    volumes,
+)
+from heat_tests.engine.resources.localcloud_engine import (  # noqa: F401 - fixtures
+    cloud_engine,
+    create,
+    delete,
+    events,
+    localcloud,
+    nova,
+)
+
+
+def volume(**props):
+    return {"Type": "AWS::EC2::Volume", "Properties": {"AvailabilityZone": "nova", **props}}
+
+
+def attachment(**props):
+    return {"Type": "AWS::EC2::VolumeAttachment", "Properties": props}
+
+
+REF = {"Ref": {"Value": {"Ref": "Data"}}}
+
+
+def test_a_volume_is_created_available_and_deleted(cloud_engine, ctx, conn):
+    tags = [{"Key": "Usage", "Value": "data"}, {"Key": "tier", "Value": "1"}]
+    stack = create(cloud_engine, ctx, "vol", template({"Data": volume(Size=2, Tags=tags)}, REF))
+    assert (stack["stack_status"], stack["stack_status_reason"]) == (
+        "CREATE_COMPLETE",
+        "Stack CREATE completed successfully",
+    )
+    (found,) = volumes(conn)
+    assert re.fullmatch(r"vol-Data-[a-z0-9]{8}", found.name)
+    assert (found.status, found.size, found.availability_zone) == ("available", 2, "nova")
+    assert found.metadata == {"Usage": "data", "tier": "1"}
+    assert outputs(stack) == {"Ref": found.id}
+    assert resources(cloud_engine, ctx, "vol") == {"Data": ("CREATE_COMPLETE", found.id)}
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert volumes(conn) == []
+
+
+def test_a_volume_from_a_snapshot_takes_its_size(cloud_engine, ctx, conn):
+    source = conn.block_storage.create_volume(size=3, name="source")
+    conn.block_storage.wait_for_status(source, "available", wait=10, interval=0.05)
+    snapshot = conn.block_storage.create_snapshot(volume_id=source.id, name="snap")
+    conn.block_storage.wait_for_status(snapshot, "available", wait=10, interval=0.05)
+    stack = create(
+        cloud_engine, ctx, "copy", template({"Data": volume(SnapshotId=snapshot.id)}, REF)
+    )
+    assert stack["stack_status"] == "CREATE_COMPLETE"
+    copy = conn.block_storage.get_volume(outputs(stack)["Ref"])
+    assert (copy.size, copy.snapshot_id, copy.status) == (3, snapshot.id, "available")
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert [v.id for v in volumes(conn)] == [source.id]
+
+
+def test_a_volume_failing_in_cinder_fails_the_stack_and_rolls_back(cloud_engine, ctx, conn):
+    fail = [{"Key": "localcloud:fail", "Value": "create"}]
+    stack = create(cloud_engine, ctx, "bad", template({"Data": volume(Size=1, Tags=fail)}))
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE"
+    (volume_id,) = {
+        e["physical_resource_id"]
+        for e in cloud_engine.list_events(ctx, stack["id"], resource_name="Data")
+        if e["physical_resource_id"]
+    }
+    reason = f"CREATE failed: Volume {volume_id} went to status error"
+    assert events(cloud_engine, ctx, stack["id"]) == [
+        ("bad", "CREATE", "IN_PROGRESS", "Stack CREATE started"),
+        ("Data", "CREATE", "IN_PROGRESS", "state changed"),
+        ("Data", "CREATE", "FAILED", reason),
+        ("bad", "CREATE", "FAILED", f"Resource Data: {reason}"),
+        ("bad", "ROLLBACK", "IN_PROGRESS", "Rollback started"),
+        ("Data", "DELETE", "IN_PROGRESS", "state changed"),
+        ("Data", "DELETE", "COMPLETE", "state changed"),
+        ("bad", "ROLLBACK", "COMPLETE", "Stack ROLLBACK completed successfully"),
+    ]
+    assert volumes(conn) == []
+
+
+def test_a_volume_needs_a_size_or_a_snapshot(cloud_engine, ctx, conn):
+    stack = create(cloud_engine, ctx, "nosize", template({"Data": volume()}))
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE"
+    failed = [e[3] for e in events(cloud_engine, ctx, stack["id"]) if e[2] == "FAILED"]
+    assert failed[0] == "CREATE failed: Resources.Data.Properties: give Size, SnapshotId or both"
+    assert volumes(conn) == []
+
+
+def test_a_new_size_replaces_the_volume(cloud_engine, ctx, conn):
+    stack = create(cloud_engine, ctx, "grow", template({"Data": volume(Size=1)}, REF))
+    old = outputs(stack)["Ref"]
+    cloud_engine.update_stack(ctx, "grow", template({"Data": volume(Size=2)}, REF))
+    assert cloud_engine.wait(stack["id"], 30)
+    updated = cloud_engine.show_stack(ctx, "grow")
+    assert updated["stack_status"] == "UPDATE_COMPLETE"
+    (found,) = volumes(conn)
+    assert (found.size, found.status) == (2, "available")
+    assert outputs(updated) == {"Ref": found.id}
+    assert found.id != old
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert volumes(conn) == []
+
+
+def test_deletion_policy_snapshot_keeps_one_snapshot(cloud_engine, ctx, conn):
+    data = {**volume(Size=1), "DeletionPolicy": "Snapshot"}
+    stack = create(cloud_engine, ctx, "keep", template({"Data": data}, REF))
+    volume_id = outputs(stack)["Ref"]
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    (snapshot,) = snapshots(conn)
+    assert (snapshot.volume_id, snapshot.status, snapshot.size) == (volume_id, "available", 1)
+    assert re.fullmatch(r"keep-Data-[a-z0-9]{8}", snapshot.name)
+    warning = (
+        f"Warning: snapshot {snapshot.id} of volume {volume_id} taken; Cinder keeps a volume "
+        "while it has snapshots, so the volume is kept too"
+    )
+    assert events(cloud_engine, ctx, stack["id"])[-5:] == [
+        ("keep", "DELETE", "IN_PROGRESS", "Stack DELETE started"),
+        ("Data", "DELETE", "IN_PROGRESS", "state changed"),
+        ("Data", "DELETE", "IN_PROGRESS", warning),
+        ("Data", "DELETE", "COMPLETE", "state changed"),
+        ("keep", "DELETE", "COMPLETE", "Stack DELETE completed successfully"),
+    ]
+    # Cinder refuses to delete a volume that has a snapshot, so it stays, unattached.
+    assert [(v.id, v.status) for v in volumes(conn)] == [(volume_id, "available")]
+
+
+def test_an_attachment_attaches_through_nova_and_detaches_on_delete(cloud_engine, ctx, conn, nova):
+    resources_ = {
+        "Server": instance(),
+        "Data": volume(Size=1, AvailabilityZone={"Fn::GetAtt": ["Server", "AvailabilityZone"]}),
+        "Mount": attachment(
+            InstanceId={"Ref": "Server"}, VolumeId={"Ref": "Data"}, Device="/dev/vdc"
+        ),
+    }
+    stack = create(cloud_engine, ctx, "att", template(resources_, REF))
+    assert stack["stack_status"] == "CREATE_COMPLETE"
+    (server,) = nova.servers.list()
+    volume_id = outputs(stack)["Ref"]
+    found = conn.block_storage.get_volume(volume_id)
+    assert found.status == "in-use"
+    assert [(a["server_id"], a["device"]) for a in found.attachments] == [(server.id, "/dev/vdc")]
+    (mounted,) = nova.volumes.get_server_volumes(server.id)
+    assert (mounted.volumeId, mounted.device) == (volume_id, "/dev/vdc")
+    assert resources(cloud_engine, ctx, "att")["Mount"] == ("CREATE_COMPLETE", volume_id)
+
+    # Dropping the attachment detaches the volume and leaves it available.
+    del resources_["Mount"]
+    cloud_engine.update_stack(ctx, "att", template(resources_, REF))
+    assert cloud_engine.wait(stack["id"], 30)
+    assert cloud_engine.show_stack(ctx, "att")["stack_status"] == "UPDATE_COMPLETE"
+    detached = conn.block_storage.get_volume(volume_id)
+    assert (detached.status, detached.attachments) == ("available", [])
+    assert nova.volumes.get_server_volumes(server.id) == []
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert volumes(conn) == []
+    assert nova.servers.list() == []
+
+
+def test_deleting_a_stack_with_an_attachment_leaves_nothing(cloud_engine, ctx, conn, nova):
+    resources_ = {
+        "Server": instance(),
+        "Data": volume(Size=1),
+        "Mount": attachment(
+            InstanceId={"Ref": "Server"}, VolumeId={"Ref": "Data"}, Device="/dev/vdb"
+        ),
+    }
+    stack = create(cloud_engine, ctx, "att", template(resources_))
+    assert stack["stack_status"] == "CREATE_COMPLETE"
+    assert [v.status for v in volumes(conn)] == ["in-use"]
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    deleting = [e[:3] for e in events(cloud_engine, ctx, stack["id"])][8:]
+    # The attachment goes first; the volume and the server, independent, then go together.
+    assert deleting[:3] == [
+        ("att", "DELETE", "IN_PROGRESS"),
+        ("Mount", "DELETE", "IN_PROGRESS"),
+        ("Mount", "DELETE", "COMPLETE"),
+    ]
+    assert sorted(deleting[3:7]) == [
+        ("Data", "DELETE", "COMPLETE"),
+        ("Data", "DELETE", "IN_PROGRESS"),
+        ("Server", "DELETE", "COMPLETE"),
+        ("Server", "DELETE", "IN_PROGRESS"),
+    ]
+    assert deleting[7:] == [("att", "DELETE", "COMPLETE")]
+    assert volumes(conn) == []
+    assert nova.servers.list() == []
+
+
+def test_an_unknown_server_is_a_finding_and_nothing_is_created(cloud_engine, ctx, conn):
+    resources_ = {
+        "Data": volume(Size=1),
+        "Mount": attachment(InstanceId="nope", VolumeId={"Ref": "Data"}, Device="/dev/vdb"),
+    }
+    with pytest.raises(TemplateError) as caught:
+        cloud_engine.create_stack(ctx, "lost", template(resources_))
+    assert [str(f) for f in caught.value.findings] == [
+        'Resources.Mount.Properties.InstanceId: server "nope" does not exist (line 1:214)'
+    ]
+    assert cloud_engine.list_stacks(ctx) == []
+    assert volumes(conn) == []
