@@ -178,6 +178,24 @@ class EngineClient:
             data=data,
         )
 
+    def execute_scaling_policy(self, ctx, name_or_id, policy_name, cause="Executed") -> dict:
+        return self._call(
+            ctx,
+            "execute_scaling_policy",
+            name_or_id=name_or_id,
+            policy_name=policy_name,
+            cause=cause,
+        )
+
+    def signal_scaling_policy(self, ctx, stack_id, policy_name, signature) -> dict:
+        return self._call(
+            ctx,
+            "signal_scaling_policy",
+            stack_id=stack_id,
+            policy_name=policy_name,
+            signature=signature,
+        )
+
     # -- resource types (from the engine's registry) --
 
     def list_resource_types(self, ctx, name=None) -> list[str]:

@@ -38,6 +38,8 @@ SERVICE_OPERATIONS = (
     "stack_outputs",
     "signal_resource",
     "signal_wait_condition",
+    "execute_scaling_policy",
+    "signal_scaling_policy",
 )
 
 

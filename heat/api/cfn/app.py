@@ -22,6 +22,7 @@ from heat.api.cfn import (
     change_sets,
     events,
     exports,
+    policy_signal,
     resources,
     signal,
     stacks,
@@ -108,7 +109,8 @@ def make_app(engine_client, identity_store, conf=None, *, database=None, verifie
     region = _option(conf, "region_name", default="RegionOne")  # the engine's [DEFAULT] one
     service = CfnService(engine_client, database, fetcher, region=region)
     app = CfnApp(service, verifier, max_body=3 * max_size + BODY_OVERHEAD)
-    return waitcondition.WaitConditionRouter(app, engine_client)  # handle URLs (cfn-signal)
+    app = waitcondition.WaitConditionRouter(app, engine_client)  # handle URLs (cfn-signal)
+    return policy_signal.ScalingPolicyRouter(app, engine_client)  # policy URLs
 
 
 class CfnApp:
