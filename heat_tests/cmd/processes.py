@@ -45,7 +45,8 @@ def clean_env(**extra) -> dict:
 
 
 def start(argv: list[str], ready: str, timeout: float = 90) -> subprocess.Popen:
-    """Start `argv`; return once a stdout line starts with `ready` (fail with its stderr)."""
+    """Start `argv`; return once a stdout line starts with `ready` (fail with its stderr).
+    That line is kept as `ready_line`."""
     proc = subprocess.Popen(
         argv,
         stdout=subprocess.PIPE,
@@ -62,6 +63,7 @@ def start(argv: list[str], ready: str, timeout: float = 90) -> subprocess.Popen:
     if not line.startswith(ready):
         proc.kill()
         pytest.fail(f"{argv[0]} did not start: {proc.stderr.read()[-3000:]}")
+    proc.ready_line = line.strip()
     return proc
 
 

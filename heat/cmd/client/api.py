@@ -112,8 +112,10 @@ class HeatApi:
                 f"authentication failed at {where}: check OS_USERNAME, OS_PASSWORD and the project",
                 401,
             ) from None
-        except ks_exc.ConnectFailure:
-            raise ApiError(f"cannot connect to {where}: is the server running?") from None
+        except ks_exc.ConnectFailure as exc:
+            if "refused" in str(exc).lower():
+                raise ApiError(f"cannot connect to {where}: is the server running?") from None
+            raise ApiError(f"cannot connect to {where}: {_reason(exc)}") from None
         except ks_exc.ConnectionError as exc:
             raise ApiError(f"cannot connect to {where}: {_first_line(exc)}") from None
         except ks_exc.HttpError as exc:
@@ -165,6 +167,12 @@ class HeatApi:
 def _server(endpoint: str) -> str:
     parts = endpoint.split("/")
     return "/".join(parts[:3]) if len(parts) >= 3 else endpoint
+
+
+def _reason(exc) -> str:
+    """The innermost cause of a connection failure, e.g. "Connection reset by peer"."""
+    text = _first_line(exc)
+    return text.rsplit(": ", 1)[-1].strip(" ')\"") or text
 
 
 def _first_line(exc) -> str:
