@@ -178,6 +178,8 @@ class CfnApp:
             result = handler(self.service, ctx, QueryParams(params))
         except HeatError as exc:
             raise errors.from_heat_error(exc) from None
+        if params.get("ContentType") == "JSON":  # boto 2 (heat-cfntools) asks for JSON
+            return signal.json_response(action, result, request_id)
         return xml.response(action, result, request_id, NAMESPACE)
 
 

@@ -7,6 +7,9 @@ resources the engine decides (heat.engine.signals.check_stack_access).
 
 from __future__ import annotations
 
+import datetime
+import json
+
 from heat.api.aws.errors import AccessDenied
 from heat.api.cfn.service import stack_ref
 from heat.engine import signals
@@ -32,6 +35,24 @@ def signal_resource(svc, ctx, params) -> None:
         status=params.string("Status", required=True, choices=(signals.SUCCESS, signals.FAILURE)),
     )
     return None
+
+
+def _json_value(value):
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_response(action: str, result: dict | None, request_id: str) -> bytes:
+    """An answer in the JSON form boto 2 reads when it sends ContentType=JSON:
+    {"<Action>Response": {"<Action>Result": {...}, "ResponseMetadata": {...}}}."""
+    body = {
+        f"{action}Response": {
+            f"{action}Result": result or {},
+            "ResponseMetadata": {"RequestId": request_id},
+        }
+    }
+    return json.dumps(body, default=_json_value).encode("utf-8")
 
 
 ACTIONS = {"SignalResource": signal_resource}
