@@ -1,13 +1,17 @@
-"""heat-api-cfn benchmark: DescribeStacks of one stack among 100, loaded from a second process.
+"""API benchmark: one stack among 100, shown over and over, loaded from a second process.
 
-    python -m heat_tests.benchmarks.api_cfn [--stacks 100] [--seconds 10] [--threads 4]
-                                            [--engine rpc|direct]
+    python -m heat_tests.benchmarks.api_cfn [--api cfn|native] [--stacks 100] [--seconds 10]
+                                            [--threads 4] [--engine rpc|direct]
+
+--api cfn: heat-api-cfn's DescribeStacks (StackName=the stack's name), SigV4-signed;
+--api native: heat-api's GET /v1/{project_id}/stacks/{name}/{id} with an X-Auth-Token.
 
 The server side runs as heat-all does (engine behind the in-process RPC transport, the
 identity store, SQLite in a temporary directory). The load generator is another process
-with keep-alive connections; it signs a pool of requests with SigV4 up front (the server
-verifies every one as usual) so that its own signing does not compete with the server for
-the CPU. Prints one JSON line: requests/s and latency percentiles in milliseconds.
+with keep-alive connections; for the CFN API it signs a pool of requests with SigV4 up front
+(the server verifies every one as usual) so that its own signing does not compete with the
+server for the CPU; for the native API it sends a token issued up front. Prints one JSON
+line: requests/s and latency percentiles in milliseconds.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ def serve(args) -> int:
     from cryptography.fernet import Fernet
 
     from heat.api.cfn.app import make_app
+    from heat.api.openstack.app import make_app as make_native_app
     from heat.api.server import HttpServer
     from heat.common import crypt
     from heat.common.context import RequestContext
@@ -78,7 +83,15 @@ def serve(args) -> int:
         rpc = EngineServer(engine, transport).start()
         client = EngineClient(transport)
         backend = client if args.engine == "rpc" else engine
-        http = HttpServer(make_app(backend, store, None, database=db)).start()
+        name = f"stack-{args.stacks // 2}"
+        if args.api == "cfn":
+            http = HttpServer(make_app(backend, store, None, database=db)).start()
+            target = ["--url", http.url + "/v1/", "--access", access, "--secret", secret]
+        else:
+            http = HttpServer(make_native_app(backend, store)).start()
+            token = store.issue_token(user, project).id
+            path = f"/v1/{project.id}/stacks/{name}/{ids[args.stacks // 2]}"
+            target = ["--url", http.url + path, "--token", token]
         try:
             load = subprocess.run(
                 [
@@ -86,14 +99,9 @@ def serve(args) -> int:
                     "-m",
                     "heat_tests.benchmarks.api_cfn",
                     "load",
-                    "--url",
-                    http.url + "/v1/",
-                    "--access",
-                    access,
-                    "--secret",
-                    secret,
+                    *target,
                     "--stack",
-                    f"stack-{args.stacks // 2}",
+                    name,
                     "--seconds",
                     str(args.seconds),
                     "--threads",
@@ -113,8 +121,9 @@ def serve(args) -> int:
     figures.update(
         {
             "stacks": args.stacks,
-            "action": "DescribeStacks",
+            "action": "DescribeStacks" if args.api == "cfn" else "GET /stacks/{name}/{id}",
             "engine": args.engine,
+            "api": args.api,
             "cpus": os.cpu_count(),
         }
     )
@@ -123,7 +132,13 @@ def serve(args) -> int:
 
 
 def load(args) -> int:
-    import requests
+    if args.token:
+        pool = [(None, {"X-Auth-Token": args.token, "Accept": "application/json"})]
+        return _run_load(args, lambda s, body, headers: s.get(args.url, headers=headers), pool)
+    return _load_cfn(args)
+
+
+def _load_cfn(args) -> int:
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -137,6 +152,14 @@ def load(args) -> int:
         prepared = request.prepare()
         pool.append((prepared.body, dict(prepared.headers)))
         time.sleep(0.001)
+    return _run_load(
+        args, lambda s, body, headers: s.post(args.url, data=body, headers=headers), pool
+    )
+
+
+def _run_load(args, send, pool) -> int:
+    import requests
+
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -149,7 +172,7 @@ def load(args) -> int:
             body, headers = pool[n % len(pool)]
             n += 1
             start = time.perf_counter()
-            answer = session.post(args.url, data=body, headers=headers)
+            answer = send(session, body, headers)
             mine.append(time.perf_counter() - start)
             if answer.status_code != 200 or b"CREATE_COMPLETE" not in answer.content:
                 with lock:
@@ -201,6 +224,8 @@ def main(argv=None) -> int:
         help="rpc: through EngineClient on the in-process transport, as heat-all; "
         "direct: the EngineService itself (the API's own cost)",
     )
+    parser.add_argument("--api", choices=["cfn", "native"], default="cfn")
+    parser.add_argument("--token")
     parser.add_argument("--url")
     parser.add_argument("--access")
     parser.add_argument("--secret")
