@@ -12,6 +12,9 @@ never reaches the API.
 
 from __future__ import annotations
 
+import threading
+import time
+
 from oslo_config import cfg
 
 from heat.common.context import RequestContext
@@ -35,17 +38,42 @@ OPTS = [
 
 
 class LocalAuth:
-    """Authenticates against an IdentityStore."""
+    """Authenticates against an IdentityStore.
 
-    def __init__(self, store: IdentityStore, region: str = "RegionOne"):
+    A valid token is remembered for `cache_seconds` (never past its expiry), as
+    keystonemiddleware caches tokens (and as heat-api-cfn caches EC2 credentials): a
+    revocation or a disabled user takes effect within that time. Invalid tokens are not
+    remembered.
+    """
+
+    CACHE_SIZE = 1024
+
+    def __init__(self, store: IdentityStore, region: str = "RegionOne", cache_seconds=5.0):
         self.store = store
         self.region = region
+        self.cache_seconds = cache_seconds
+        self._cache: dict = {}  # token id -> (Token, monotonic time it is good until)
+        self._lock = threading.Lock()
 
     def context(self, environ) -> RequestContext:
-        token = self.store.validate_token(environ.get("HTTP_X_AUTH_TOKEN"))
+        token = self._validate(environ.get("HTTP_X_AUTH_TOKEN"))
         if token is None or token.project is None:
             raise AuthenticationFailed(AUTH_REQUIRED)
         return token.context(self.region)
+
+    def _validate(self, token_id):
+        now = time.monotonic()
+        hit = self._cache.get(token_id) if isinstance(token_id, str) else None
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        token = self.store.validate_token(token_id)
+        if token is not None and self.cache_seconds > 0:
+            life = min(self.cache_seconds, token.expires_at - self.store.clock())
+            with self._lock:
+                if len(self._cache) >= self.CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[token_id] = (token, now + life)
+        return token
 
     def wrap(self, app):
         return app
