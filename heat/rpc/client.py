@@ -196,6 +196,65 @@ class EngineClient:
             signature=signature,
         )
 
+    # -- CloudWatch: metric data and alarms --
+
+    def put_metric_data(self, ctx, namespace, metric_data) -> None:
+        return self._call(ctx, "put_metric_data", namespace=namespace, metric_data=metric_data)
+
+    def list_metrics(self, ctx, namespace=None, metric_name=None, dimensions_filter=None):
+        return self._call(
+            ctx,
+            "list_metrics",
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions_filter=dimensions_filter,
+        )
+
+    def get_metric_statistics(
+        self,
+        ctx,
+        namespace,
+        metric_name,
+        start_time,
+        end_time,
+        period,
+        statistics_wanted,
+        dimensions_filter=None,
+        unit=None,
+    ) -> dict:
+        return self._call(
+            ctx,
+            "get_metric_statistics",
+            namespace=namespace,
+            metric_name=metric_name,
+            start_time=start_time,
+            end_time=end_time,
+            period=period,
+            statistics_wanted=list(statistics_wanted),
+            dimensions_filter=dimensions_filter,
+            unit=unit,
+        )
+
+    def put_metric_alarm(self, ctx, alarm) -> None:
+        return self._call(ctx, "put_metric_alarm", alarm=alarm)
+
+    def describe_alarms(self, ctx, names=None, state=None, prefix=None) -> list[dict]:
+        return self._call(ctx, "describe_alarms", names=names, state=state, prefix=prefix)
+
+    def delete_alarms(self, ctx, names) -> None:
+        return self._call(ctx, "delete_alarms", names=list(names))
+
+    def enable_alarm_actions(self, ctx, names) -> None:
+        return self._call(ctx, "enable_alarm_actions", names=list(names))
+
+    def disable_alarm_actions(self, ctx, names) -> None:
+        return self._call(ctx, "disable_alarm_actions", names=list(names))
+
+    def set_alarm_state(self, ctx, name, state, reason, reason_data=None) -> None:
+        return self._call(
+            ctx, "set_alarm_state", name=name, state=state, reason=reason, reason_data=reason_data
+        )
+
     # -- resource types (from the engine's registry) --
 
     def list_resource_types(self, ctx, name=None) -> list[str]:

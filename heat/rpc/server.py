@@ -40,6 +40,16 @@ SERVICE_OPERATIONS = (
     "signal_wait_condition",
     "execute_scaling_policy",
     "signal_scaling_policy",
+    # CloudWatch (heat.engine.watch.operations)
+    "put_metric_data",
+    "list_metrics",
+    "get_metric_statistics",
+    "put_metric_alarm",
+    "describe_alarms",
+    "delete_alarms",
+    "enable_alarm_actions",
+    "disable_alarm_actions",
+    "set_alarm_state",
 )
 
 

@@ -178,7 +178,7 @@ class Verifier:
     def __init__(
         self,
         lookup: CredentialLookup,
-        service: str = "cloudformation",
+        service: str | None = "cloudformation",
         clock: Callable[[], float] = time.time,
         cache_seconds: float = 5.0,
     ):
@@ -323,7 +323,8 @@ class Verifier:
                 f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
                 f"date from HTTP: '{date[:16]}' != '{amz_date[:8]}', from '{amz_date}'."
             )
-        if service != self.service:
+        # service None: any scope (boto 2 derives it from the host name, e.g. "127").
+        if self.service is not None and service != self.service:
             raise SignatureDoesNotMatch(
                 f"Credential should be scoped to correct service: '{self.service}'."
             )

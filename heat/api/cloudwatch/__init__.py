@@ -1,0 +1,1 @@
+"""The CloudWatch Query API (heat-api-cloudwatch): metric data and alarms."""
