@@ -4,11 +4,13 @@ failing stacks and their root cause, cancelled updates, and errors as one line."
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 import yaml
 from keystoneauth1 import session
 from keystoneauth1.identity import v3
+from novaclient import client as novaclient
 
 from heat_tests.cmd.processes import Heat, clean_env, event_lines, start_heat_all, stop
 
@@ -70,6 +72,9 @@ Resources:
     Type: OS::Heat::None
     DependsOn: C
 """
+WORDPRESS = str(
+    pathlib.Path(__file__).resolve().parents[2] / "examples" / "WordPress_Single_Instance.template"
+)
 LIST_HEADER = "id stack_name stack_status creation_time updated_time"
 
 
@@ -402,3 +407,38 @@ def _endpoint(rc) -> str:
         project_domain_name="Default",
     )
     return session.Session(auth=auth).get_endpoint(service_type="orchestration")
+
+
+def test_wordpress_single_instance_with_wait(deployment):
+    heat, rc, _ = deployment
+    auth = v3.Password(
+        auth_url=rc["OS_AUTH_URL"],
+        username=rc["OS_USERNAME"],
+        password=rc["OS_PASSWORD"],
+        project_name=rc["OS_PROJECT_NAME"],
+        user_domain_name="Default",
+        project_domain_name="Default",
+    )
+    nova = novaclient.Client("2.1", session=session.Session(auth=auth))
+    nova.keypairs.create("cli-demo")
+    params = "KeyName=cli-demo;DBUsername=wpuser;DBPassword=wpsecret;DBRootPassword=rootsecret"
+    out = _ok(heat("stack-create", "wp", "-f", WORDPRESS, "-P", params, "--wait"))
+    assert [e[:2] for e in event_lines(out)] == [
+        ("wp", "CREATE_IN_PROGRESS"),
+        ("WikiDatabase", "CREATE_IN_PROGRESS"),
+        ("WikiDatabase", "CREATE_COMPLETE"),
+        ("wp", "CREATE_COMPLETE"),
+    ]
+    (server,) = [s for s in nova.servers.list() if s.name.startswith("wp-WikiDatabase-")]
+    address = next(iter(server.addresses.values()))[0]["addr"]
+    url = _ok(heat("output-show", "wp", "WebsiteURL"))
+    assert url == f"http://{address}/wordpress\n"
+    resources = _ok(heat("resource-list", "wp")).splitlines()[2:]
+    assert [r.split()[:4] for r in resources] == [
+        ["WikiDatabase", server.id, "AWS::EC2::Instance", "CREATE_COMPLETE"]
+    ]
+    shown = _ok(heat("stack-show", "wp"))
+    assert "DBPassword=******" in shown and "wpsecret" not in shown
+    out = _ok(heat("stack-delete", "-y", "--wait", "wp"))
+    assert out.splitlines()[-1] == "Stack wp DELETE_COMPLETE"
+    assert [s for s in nova.servers.list() if s.id == server.id] == []
