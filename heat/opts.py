@@ -23,6 +23,7 @@ _OPT_MODULES = [
     ("database", "heat.db.events"),
     (None, "heat.engine.scheduler"),
     (None, "heat.engine.service"),
+    (None, "heat.engine.watch.operations"),
     (None, "heat.api.middleware.auth"),
     (None, "heat.rpc.transport"),
     ("heat_api", "heat.cmd.api"),

@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-port", type=int, default=8004, help="heat-api port (0: any)")
     parser.add_argument("--cfn-port", type=int, default=8000, help="heat-api-cfn port (0: any)")
     parser.add_argument(
+        "--cloudwatch-port", type=int, default=8003, help="heat-api-cloudwatch port (0: any)"
+    )
+    parser.add_argument(
         "--localcloud-port", type=int, default=5000, help="localcloud port (0: any)"
     )
     parser.add_argument(
@@ -183,6 +186,13 @@ class HeatAll:
             self._stoppers.append(cfn.stop)
             self.cfn_url = f"{cfn.url}/v1"
             catalog.register("cloudformation", "heat-cfn", self.cfn_url)
+        from heat.api.cloudwatch.app import make_app as make_cloudwatch_app
+
+        cloudwatch = HttpServer(
+            make_cloudwatch_app(client, store, conf), args.host, args.cloudwatch_port, "cloudwatch"
+        ).start()
+        self._stoppers.append(cloudwatch.stop)
+        self.cloudwatch_url = f"{cloudwatch.url}/v1"
         self.rc_path = rc_path
         values = {
             "OS_AUTH_URL": auth_url,
@@ -199,6 +209,7 @@ class HeatAll:
         }
         if self.cfn_url:
             values["AWS_ENDPOINT_URL_CLOUDFORMATION"] = self.cfn_url
+        values["AWS_ENDPOINT_URL_CLOUDWATCH"] = self.cloudwatch_url
         write_rc(rc_path, values)
 
     def stop(self) -> None:
@@ -238,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"heat-api serving at {heat.api_url}", flush=True)
     if heat.cfn_url:
         print(f"heat-api-cfn serving at {heat.cfn_url}", flush=True)
+    print(f"heat-api-cloudwatch serving at {heat.cloudwatch_url}", flush=True)
     print(f"credentials: source {heat.rc_path}", flush=True)
     try:
         while not stop.wait(0.5):

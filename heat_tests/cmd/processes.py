@@ -84,7 +84,7 @@ def start_heat_all(state_dir) -> tuple[subprocess.Popen, dict]:
     """heat-all on ephemeral ports in `state_dir`; (process, the heatrc variables)."""
     proc = start(
         [os.path.join(BIN, "heat-all"), "--state-dir", str(state_dir), "--api-port", "0",
-         "--cfn-port", "0", "--localcloud-port", "0"],
+         "--cfn-port", "0", "--cloudwatch-port", "0", "--localcloud-port", "0"],
         "credentials: source",
     )  # fmt: skip
     return proc, read_rc(os.path.join(str(state_dir), "heatrc"))

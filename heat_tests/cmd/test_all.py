@@ -22,7 +22,7 @@ Resources:
 def _start(state_dir):
     proc = subprocess.Popen(
         [sys.executable, "-m", "heat.cmd.all", "--state-dir", str(state_dir), "--api-port", "0",
-         "--cfn-port", "0", "--localcloud-port", "0"],
+         "--cfn-port", "0", "--cloudwatch-port", "0", "--localcloud-port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     line = ""
@@ -63,7 +63,7 @@ def test_heat_all_serves_stops_and_restarts_with_state(tmp_path):
             "OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME",
             "OS_USER_DOMAIN_NAME", "OS_PROJECT_DOMAIN_NAME", "OS_IDENTITY_API_VERSION",
             "OS_REGION_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-            "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_CLOUDFORMATION",
+            "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_CLOUDFORMATION", "AWS_ENDPOINT_URL_CLOUDWATCH",
         ])  # fmt: skip
         assert oct(os.stat(state / "heatrc").st_mode & 0o777) == "0o600"
         created = _heat(state, "stack-create", "-f", str(template), "demo")
