@@ -15,6 +15,7 @@ import time
 
 from heat.common.exception import InvalidInput
 from heat.engine import properties
+from heat.engine.clients.errors import CloudNotFound
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
@@ -122,43 +123,75 @@ class VolumeAttachment(Resource):
 
     type_name = "AWS::EC2::VolumeAttachment"
     description = "A volume attached to a server; done once Cinder shows it in-use."
+    # Changes move the volume in place (detach, then attach): a replacement would attach
+    # the volume a second time before detaching it, which Nova refuses.
     properties_schema = {
-        "InstanceId": properties.Schema(properties.STRING, required=True),
-        "VolumeId": properties.Schema(properties.STRING, required=True),
+        "InstanceId": properties.Schema(properties.STRING, required=True, update_allowed=True),
+        "VolumeId": properties.Schema(properties.STRING, required=True, update_allowed=True),
         "Device": properties.Schema(
-            properties.STRING, required=True, description="The device, e.g. /dev/vdc."
+            properties.STRING,
+            required=True,
+            update_allowed=True,
+            description="The device, e.g. /dev/vdc.",
         ),
     }
     cloud_properties = {"InstanceId": "server"}
 
-    def handle_create(self):
-        props = self.properties
+    def _attach(self, props):
         server_id, volume_id = props["InstanceId"], props["VolumeId"]
         self.data["device"] = _cinder(self).attach_volume(server_id, volume_id, props["Device"])
         self.data["server_id"] = server_id
         self.physical_id = volume_id
         return _poll()
 
-    def check_create_complete(self, token) -> bool:
+    def _attached(self, token) -> bool:
         if not _due(token):
             return False
         return _cinder(self).is_attached(self.data["server_id"], self.physical_id)
 
-    def handle_delete(self):
+    def _detach(self):
         server_id = self.data.get("server_id")
         if self.physical_id is None or server_id is None:
             return None
         _cinder(self).detach_volume(server_id, self.physical_id)
         return _poll()
 
-    def check_delete_complete(self, token) -> bool:
+    def _detached(self, token) -> bool:
         if token is None or not token.due():
             return token is None
-        cinder = _cinder(self)
-        # CloudNotFound (the volume is gone) is a finished delete for the engine.
-        status = cinder.volume_status(self.physical_id)
+        status = _cinder(self).volume_status(self.physical_id)
         attached = any(a.server_id == self.data["server_id"] for a in status.attachments)
         return not attached and status.status not in _BUSY
+
+    def handle_create(self):
+        return self._attach(self.properties)
+
+    def check_create_complete(self, token) -> bool:
+        return self._attached(token)
+
+    def handle_update(self, new_properties, changed):
+        try:
+            detaching = self._detach()
+        except CloudNotFound:
+            detaching = None  # not attached any more (its server is gone): just attach
+        return {"new": new_properties, "detaching": detaching, "attaching": None}
+
+    def check_update_complete(self, token) -> bool:
+        if token["attaching"] is None:
+            try:
+                if not self._detached(token["detaching"]):
+                    return False
+            except CloudNotFound:
+                pass  # the old volume is gone
+            token["attaching"] = self._attach(token["new"])
+        return self._attached(token["attaching"])
+
+    def handle_delete(self):
+        return self._detach()
+
+    def check_delete_complete(self, token) -> bool:
+        # CloudNotFound (the volume is gone) is a finished delete for the engine.
+        return self._detached(token)
 
 
 RESOURCE_TYPES = (Volume, VolumeAttachment)

@@ -218,3 +218,41 @@ def test_an_unknown_server_is_a_finding_and_nothing_is_created(cloud_engine, ctx
     ]
     assert cloud_engine.list_stacks(ctx) == []
     assert volumes(conn) == []
+
+
+def test_an_attachment_moves_to_another_server_in_place(cloud_engine, ctx, conn, nova):
+    def text(server, device):
+        return template(
+            {
+                "One": instance(),
+                "Two": instance(),
+                "Data": volume(Size=1),
+                "Mount": attachment(
+                    InstanceId={"Ref": server}, VolumeId={"Ref": "Data"}, Device=device
+                ),
+            },
+            REF,
+        )
+
+    stack = create(cloud_engine, ctx, "move", text("One", "/dev/vdb"))
+    assert stack["stack_status"] == "CREATE_COMPLETE"
+    servers = {s.metadata["heat:resource_name"]: s for s in nova.servers.list()}
+    volume_id = outputs(stack)["Ref"]
+
+    cloud_engine.update_stack(ctx, "move", text("Two", "/dev/vdd"))
+    assert cloud_engine.wait(stack["id"], 30)
+    assert cloud_engine.show_stack(ctx, "move")["stack_status"] == "UPDATE_COMPLETE"
+    moved = conn.block_storage.get_volume(volume_id)
+    assert moved.status == "in-use"
+    assert [(a["server_id"], a["device"]) for a in moved.attachments] == [
+        (servers["Two"].id, "/dev/vdd")
+    ]
+    assert nova.volumes.get_server_volumes(servers["One"].id) == []
+    assert [e[:3] for e in events(cloud_engine, ctx, stack["id"]) if e[0] == "Mount"][-2:] == [
+        ("Mount", "UPDATE", "IN_PROGRESS"),
+        ("Mount", "UPDATE", "COMPLETE"),
+    ]
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert volumes(conn) == []
+    assert nova.servers.list() == []
