@@ -32,6 +32,7 @@ def test_serves_until_interrupted(tmp_path):
         first = process.stdout.readline()
         url = re.match(r"localcloud serving at (http://127\.0\.0\.1:\d+) ", first).group(1)
         clouds = os.path.join(tmp_path, "localcloud", "clouds.yaml")
+        assert process.stdout.readline() == "servers: record mode\n"
         assert process.stdout.readline() == (
             f"export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=localcloud\n"
         )

@@ -194,11 +194,11 @@ def test_resource_definitions():
             [("missing-type", "Resources.X.Type: a resource needs a Type (line 5:3)")],
         ),
         (
-            "{Type: AWS::EC2::Instance}",
+            "{Type: AWS::S3::Bucket}",
             [
                 (
                     "unsupported-resource-type",
-                    'Resources.X.Type: unsupported resource type "AWS::EC2::Instance" (line 5:7)',
+                    'Resources.X.Type: unsupported resource type "AWS::S3::Bucket" (line 5:7)',
                 )
             ],
         ),
