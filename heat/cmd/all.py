@@ -110,6 +110,7 @@ class HeatAll:
     def _start(self):
         from heat.engine.clients.session import CloudCredentials
         from heat.engine.service import EngineService
+        from heat.engine.userdata import userdata_settings
         from heat.rpc import transport as rpc_transport
         from heat.rpc.client import EngineClient
         from heat.rpc.server import EngineServer
@@ -154,19 +155,7 @@ class HeatAll:
 
         transport = rpc_transport.in_process_transport(conf)
         self._stoppers.append(transport.cleanup)
-        engine_kwargs = {}
-        if cloud is not None:
-            engine_kwargs["cloud"] = CloudCredentials(
-                auth_url=cloud.auth_url,
-                username=ADMIN,
-                password=password,
-                project_name=ADMIN,
-                region_name=region,
-            )
-        engine = EngineService.from_conf(db, conf, **engine_kwargs).start()
-        self._stoppers.append(engine.stop)
-        server = EngineServer(engine, transport).start()
-        self._stoppers.append(server.stop)
+        engine_at = len(self._stoppers)  # the engine stops after the APIs that call it
         client = EngineClient(transport)
 
         api = HttpServer(make_app(client, store, conf, catalog=catalog), args.host, args.api_port)
@@ -180,12 +169,14 @@ class HeatAll:
         catalog.register("orchestration", "heat", f"{api.url}/v1/{{project_id}}")
         self.api_url = api.url
         self.cfn_url = None
+        ports = {}  # where servers reach the CFN and CloudWatch APIs: the ports bound here
         cfn_app = _cfn_app(client, store, conf, db)
         if cfn_app is not None:
             cfn = HttpServer(cfn_app, args.host, args.cfn_port, name="cfn").start()
             self._stoppers.append(cfn.stop)
             self.cfn_url = f"{cfn.url}/v1"
             catalog.register("cloudformation", "heat-cfn", self.cfn_url)
+            ports["cfn_port"] = cfn.port
         from heat.api.cloudwatch.app import make_app as make_cloudwatch_app
 
         cloudwatch = HttpServer(
@@ -193,6 +184,21 @@ class HeatAll:
         ).start()
         self._stoppers.append(cloudwatch.stop)
         self.cloudwatch_url = f"{cloudwatch.url}/v1"
+        ports["cloudwatch_port"] = cloudwatch.port
+
+        engine_kwargs = {"userdata_settings": userdata_settings(conf, **ports)}
+        if cloud is not None:
+            engine_kwargs["cloud"] = CloudCredentials(
+                auth_url=cloud.auth_url,
+                username=ADMIN,
+                password=password,
+                project_name=ADMIN,
+                region_name=region,
+            )
+        engine = EngineService.from_conf(db, conf, **engine_kwargs).start()
+        self._stoppers.insert(engine_at, engine.stop)
+        server = EngineServer(engine, transport).start()
+        self._stoppers.insert(engine_at + 1, server.stop)
         self.rc_path = rc_path
         values = {
             "OS_AUTH_URL": auth_url,

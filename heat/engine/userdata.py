@@ -111,15 +111,20 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def userdata_settings(conf: cfg.ConfigOpts) -> UserdataSettings:
-    """Resolve OPTS on `conf` into settings, deriving unset URLs from heat_api_host."""
+def userdata_settings(
+    conf: cfg.ConfigOpts,
+    cfn_port: int = CFN_API_PORT,
+    cloudwatch_port: int = CLOUDWATCH_API_PORT,
+) -> UserdataSettings:
+    """Resolve OPTS on `conf` into settings, deriving unset URLs from heat_api_host and the
+    ports the APIs listen on (a process that serves them, as heat-all, passes its own)."""
     conf.register_opts(OPTS)
     host = _url_host(conf.heat_api_host)
-    cfn = f"http://{host}:{CFN_API_PORT}"
+    cfn = f"http://{host}:{cfn_port}"
     return UserdataSettings(
         metadata_server_url=conf.heat_metadata_server_url or cfn,
         waitcondition_server_url=conf.heat_waitcondition_server_url or f"{cfn}/v1/waitcondition",
-        watch_server_url=conf.heat_watch_server_url or f"http://{host}:{CLOUDWATCH_API_PORT}",
+        watch_server_url=conf.heat_watch_server_url or f"http://{host}:{cloudwatch_port}",
         connection_is_secure=conf.instance_connection_is_secure,
         https_validate_certificates=conf.instance_connection_https_validate_certificates,
         instance_user=conf.instance_user,

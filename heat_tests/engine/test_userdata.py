@@ -241,6 +241,14 @@ def test_settings_derive_urls_from_the_api_host(conf):
     assert settings.watch_server_url == "http://192.0.2.10:8003"
 
 
+def test_settings_use_the_ports_the_apis_listen_on(conf):
+    settings = userdata_settings(conf, cfn_port=41000, cloudwatch_port=41003)
+
+    assert settings.metadata_server_url == "http://127.0.0.1:41000"
+    assert settings.waitcondition_server_url == "http://127.0.0.1:41000/v1/waitcondition"
+    assert settings.watch_server_url == "http://127.0.0.1:41003"
+
+
 def test_settings_bracket_an_ipv6_api_host(conf):
     conf.set_override("heat_api_host", "2001:db8::5")
     settings = userdata_settings(conf)
