@@ -40,7 +40,12 @@ LOG = logging.getLogger(__name__)
 
 NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 API_VERSION = "2010-05-15"
-SERVICE = "cloudformation"
+# SigV4 credential scopes name a service; the CFN API accepts any, as Keystone's ec2tokens
+# check (upstream heat-api-cfn's) does: boto 2, inside heat-cfntools, takes the service name
+# from the endpoint's first host label, so a server given http://10.0.0.5:8000 signs for
+# service "10". The scope is part of the string to sign, so it cannot be changed without the
+# secret key: accepting any name does not weaken the signature check.
+SERVICE = None
 PATHS = ("/", "/v1", "/v1/")
 # Form encoding can triple a template's size; the rest of a request is small.
 BODY_OVERHEAD = 64 * 1024

@@ -22,9 +22,9 @@ from heat_tests.api.cfn.conftest import Key, client
 
 CFN_SIGNAL = "/usr/bin/cfn-signal"
 CFN_GET_METADATA = "/usr/bin/cfn-get-metadata"
-# boto 2 scopes its SigV4 credential by the endpoint's host name (service = first label), so
-# the guest reaches the API by a name that starts with "cloudformation", as /etc/hosts says.
-CFN_HOST = "cloudformation.heat-test"
+# As a localcloud server reaches it: by address. boto 2 then scopes its SigV4 credential to
+# service "127" (the host's first label), which the CFN API accepts (see heat.api.cfn.app).
+CFN_HOST = "127.0.0.1"
 
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(CFN_SIGNAL) and shutil.which("unshare") and shutil.which("curl")),
@@ -91,7 +91,6 @@ class Guest:
             "[Boto]\ndebug = 0\nis_secure = False\ncfn_region_name = heat\n"
             f"cfn_region_endpoint = {CFN_HOST}\n"
         )
-        (root / "hosts").write_text(f"127.0.0.1 localhost {CFN_HOST}\n")
 
     def credentials(self, access: str, secret: str) -> str:
         path = self.root / "cfn-credentials"
@@ -101,8 +100,7 @@ class Guest:
     def run(self, *argv: str) -> subprocess.CompletedProcess:
         script = (
             "set -e; mount --make-rprivate /; "
-            'for d in lib log cache; do mount --bind "$0/$d" "/var/$d"; done; '
-            'mount --bind "$0/hosts" /etc/hosts; exec "$@"'
+            'for d in lib log cache; do mount --bind "$0/$d" "/var/$d"; done; exec "$@"'
         )
         unshare = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "-rm"]
         return subprocess.run(
