@@ -31,6 +31,7 @@ from heat.identity import IdentityStore
 from heat.identity.catalog import Catalog
 from heat.identity.keystone import KeystoneApp
 from heat.identity.localcloud import LocalcloudIdentity
+from heat.localcloud.container.image import ImageError
 
 HEATRC = "heatrc"
 ADMIN = "admin"
@@ -51,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-localcloud", action="store_true", help="do not run localcloud (a cloud is configured)"
+    )
+    parser.add_argument(
+        "--boot-mode",
+        choices=["record", "container"],
+        help="localcloud's servers: records (default) or containers that boot a Debian root "
+        "with cloud-init for real (root and debootstrap needed; the base image is built on "
+        "first use)",
+    )
+    parser.add_argument(
+        "--image-cache-dir", help="where container mode keeps its base image (built once)"
     )
     return parser
 
@@ -97,6 +108,7 @@ class HeatAll:
         self.conf = conf
         self.args = args
         self.state_dir = paths.ensure_state_dir(conf.state_dir)
+        self.boot_mode: str | None = None  # localcloud's, when it runs
         self._stoppers: list = []
 
     def start(self) -> HeatAll:
@@ -140,11 +152,17 @@ class HeatAll:
             from heat.localcloud import settings as lc_settings
             from heat.localcloud.server import LocalCloud
 
+            settings = lc_settings.Settings.from_conf(conf)
+            if args.boot_mode:
+                settings.boot_mode = args.boot_mode
+            if args.image_cache_dir:
+                settings.image_cache_dir = os.path.abspath(args.image_cache_dir)
+            self.boot_mode = settings.boot_mode
             cloud = LocalCloud(
                 lc_settings.localcloud_state_dir(self.state_dir),
                 host=args.host,
                 port=args.localcloud_port,
-                settings=lc_settings.Settings.from_conf(conf),
+                settings=settings,
                 identity=LocalcloudIdentity(store, project.id),
             ).start()
             self._stoppers.append(cloud.stop)
@@ -249,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         heat = HeatAll(conf, args).start()
+    except ImageError as exc:  # container mode without its base image (and no way to build it)
+        print(f"heat-all: cannot start localcloud's container mode: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"heat-all: cannot start: {exc}", file=sys.stderr)
         return 1
@@ -256,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     if heat.cfn_url:
         print(f"heat-api-cfn serving at {heat.cfn_url}", flush=True)
     print(f"heat-api-cloudwatch serving at {heat.cloudwatch_url}", flush=True)
+    if heat.boot_mode:
+        print(f"localcloud servers: {heat.boot_mode} mode", flush=True)
     print(f"credentials: source {heat.rc_path}", flush=True)
     try:
         while not stop.wait(0.5):

@@ -85,3 +85,25 @@ def test_heat_all_serves_stops_and_restarts_with_state(tmp_path):
         assert deleted.returncode == 0, deleted.stderr
     finally:
         _stop(proc)
+
+
+def test_container_mode_without_a_base_image_says_why(tmp_path, monkeypatch, capsys):
+    from heat.cmd import all as heat_all
+    from heat.localcloud.container import image
+
+    def cannot_build(self, spec, progress=None):
+        raise image.ImageError("building the base image needs root (run heat-all as root)")
+
+    monkeypatch.setattr(image.ImageCache, "ensure", cannot_build)
+    monkeypatch.setattr(heat_all.signal, "signal", lambda *args: None)  # pytest keeps its own
+    status = heat_all.main(
+        ["--state-dir", str(tmp_path / "state"), "--boot-mode", "container", "--api-port", "0",
+         "--cfn-port", "0", "--cloudwatch-port", "0", "--localcloud-port", "0",
+         "--image-cache-dir", str(tmp_path / "images")]
+    )  # fmt: skip
+
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "heat-all: cannot start localcloud's container mode: building the base image needs "
+        "root (run heat-all as root)\n"
+    )
