@@ -6,10 +6,10 @@
     ids = db.resources.insert_many(stack_id, [{"name": "Server", "type": "OS::Nova::Server"}])
     db.resources.set_state(ids["Server"], stack_id=stack_id, name="Server", ...)
 
-Repositories: templates, stacks, locks, resources, events, engines, exports, change_sets,
-signals, stack_users; plus
-purge_deleted(). They return plain dicts (column name -> value) or lists of them, and None
-for a missing row. Hot paths use SQLAlchemy Core statements, never the ORM unit of work.
+Repositories: templates, stacks, locks, resources, events, engines, leases, steps,
+exports, change_sets, signals, stack_users; plus purge_deleted(). They return plain dicts
+(column name -> value) or lists of them, and None for a missing row. Hot paths use
+SQLAlchemy Core statements, never the ORM unit of work.
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ from heat.db.engines import Engines
 from heat.db.events import Events
 from heat.db.exports import Exports
 from heat.db.fastpath import FastPath
+from heat.db.leases import Leases
 from heat.db.locks import StackLocks
 from heat.db.resources import Resources
 from heat.db.signals import Signals, StackUsers
 from heat.db.stacks import Stacks
+from heat.db.steps import Steps
 from heat.db.templates import Templates
 
 
@@ -65,6 +67,8 @@ class Database:
         fastpath = FastPath(self.engine, self._add_statements)
         self.resources = Resources(self.engine, self.events, self.crypter, fastpath)
         self.engines = Engines(self.engine)
+        self.leases = Leases(self.engine)
+        self.steps = Steps(self.engine)
         self.exports = Exports(self.engine)
         self.change_sets = ChangeSets(self.engine, self.crypter)
         self.alarms = Alarms(self.engine)

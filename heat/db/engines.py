@@ -76,6 +76,17 @@ class Engines:
         with self._engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
+    def live(self, timeout_seconds: float) -> list[str]:
+        """Ids of engines running and heard from within `timeout_seconds`; sorted."""
+        cutoff = models.utcnow() - datetime.timedelta(seconds=timeout_seconds)
+        query = (
+            sa.select(_EN.c.id)
+            .where(_EN.c.stopped_at.is_(None), _EN.c.heartbeat_at >= cutoff)
+            .order_by(_EN.c.id)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def delete(self, engine_id: str) -> bool:
         """Forget an engine (once nothing refers to it any more); False if unknown."""
         with self._engine.begin() as conn:

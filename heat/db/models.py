@@ -141,6 +141,8 @@ class Resource(Base):
     replaces: Mapped[int | None] = mapped_column(sa.Integer)
     replaced_by: Mapped[int | None] = mapped_column(sa.Integer)
     engine_id: Mapped[str | None] = mapped_column(sa.String(ID_LEN))
+    # The walk whose step last claimed this resource (heat.engine.worker).
+    traversal_id: Mapped[str | None] = mapped_column(sa.String(UUID_LEN))
     created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
     updated_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
 
@@ -446,6 +448,17 @@ class MetricDatum(Base):
     timestamp: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
 
 
+class Lease(Base):
+    """A named cluster-wide lease (e.g. the periodic-work leader), renewed by its holder."""
+
+    __tablename__ = "lease"
+    __table_args__ = (TABLE_ARGS,)
+
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(ID_LEN), nullable=False)
+    renewed_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
+
+
 metadata = Base.metadata
 raw_template = RawTemplate.__table__
 stack = Stack.__table__
@@ -464,3 +477,4 @@ resource_signal = ResourceSignal.__table__
 stack_user = StackUser.__table__
 alarm = Alarm.__table__
 metric_datum = MetricDatum.__table__
+lease = Lease.__table__

@@ -16,7 +16,7 @@ def test_empty_database_has_no_version(empty_db_url):
 def test_sync_to_head_creates_every_table(empty_db_url):
     migration.db_sync(empty_db_url)
 
-    assert migration.db_version(empty_db_url) == migration.head_revision() == "0007"
+    assert migration.db_version(empty_db_url) == migration.head_revision() == "0008"
     engine = session.make_engine(empty_db_url)
     try:
         tables = set(sa.inspect(engine).get_table_names())
@@ -41,6 +41,7 @@ def test_sync_to_head_creates_every_table(empty_db_url):
         "stack_user",
         "alarm",
         "metric_datum",
+        "lease",
     }
 
 
@@ -59,11 +60,11 @@ def test_head_schema_matches_the_models(empty_db_url):
 def test_sync_twice_is_harmless(empty_db_url):
     migration.db_sync(empty_db_url)
     migration.db_sync(empty_db_url)
-    assert migration.db_version(empty_db_url) == "0007"
+    assert migration.db_version(empty_db_url) == "0008"
 
 
 def test_known_revisions_in_order():
-    assert migration.known_revisions() == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert migration.known_revisions() == [f"{n:04d}" for n in range(1, 9)]
 
 
 def test_upgrade_from_revision_1_keeps_data(empty_db_url):
@@ -92,7 +93,7 @@ def test_upgrade_from_revision_1_keeps_data(empty_db_url):
 
         migration.db_sync(engine)
 
-        assert migration.db_version(engine) == "0007"
+        assert migration.db_version(engine) == "0008"
         with engine.connect() as conn:
             template = conn.execute(sa.select(models.raw_template)).one()._mapping
             stack = conn.execute(sa.select(models.stack)).one()._mapping
