@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = EngineService.from_conf(db, conf, cloud=cloud).start()
     try:
         server = EngineServer(engine, transport, topic=conf.engine_topic).start()
+        # Steps of big stacks are shared with the other engines on the same broker.
+        engine.distribute(transport, conf.engine_topic)
     except Exception as exc:  # e.g. the message broker cannot be reached
         engine.stop()
         transport.cleanup()

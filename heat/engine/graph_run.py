@@ -214,6 +214,7 @@ class GraphRun:
         self._completed: set = set()
         self._failures: list[Failure] = []
         self._timers: dict = {}  # node -> TimerHandle of its next check
+        self._waits: dict = {}  # node -> (step, checks) of that check, for check_now()
         self._deadline_timer = None
         self._started = False
         self._stopping = False  # no new node may start
@@ -286,6 +287,18 @@ class GraphRun:
             raise TimeoutError(f"graph run not finished after {timeout} s")
         return self._outcome
 
+    def check_now(self, node) -> bool:
+        """Run the next check of `node` now rather than when its back-off delay ends (its
+        step learnt that the work may be done, e.g. another engine finished it). False if
+        the node is not waiting for a check."""
+        with self._lock:
+            handle = self._timers.get(node)
+            if self._finished or handle is None or not handle.cancel():
+                return False
+            step, checks = self._waits[node]
+            self._timers[node] = self._scheduler.call_later(0, self._check, node, step, checks)
+            return True
+
     @property
     def done(self) -> bool:
         return self._done_event.is_set()
@@ -331,6 +344,7 @@ class GraphRun:
             if self._finished:
                 return
             del self._timers[node]
+            del self._waits[node]
             # Become a drainer for the rest of this task, so the nodes this check unblocks
             # start on this thread with no further pool hand-off.
             self._drainers += 1
@@ -392,6 +406,7 @@ class GraphRun:
                 self._timers[node] = self._scheduler.call_later(
                     delay, self._check, node, step, checks
                 )
+                self._waits[node] = (step, checks)
                 return
             finished = self._maybe_finish_locked()
         if finished:
@@ -440,6 +455,7 @@ class GraphRun:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self._waits.clear()
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
         self._scheduler._discard_run(self)

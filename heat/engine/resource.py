@@ -51,6 +51,8 @@ class Resource:
         self.secrets: dict = {}
         self.metadata: dict = {}
         self.warnings: list[str] = []  # recorded as events by the engine after each hook
+        self.resource_uuid: str | None = None  # the resource row's uuid, to tag cloud objects
+        self.previous_attempt = False  # a create started before, by an engine that died
 
     def warn(self, message: str) -> None:
         """Tell the user something worth knowing that does not fail the action."""

@@ -44,6 +44,7 @@ class ResourceRecord:
     replaces: int | None = None
     replaced_by: int | None = None
     plugin: Resource | None = None
+    uuid: str | None = None  # tags what the resource makes in the cloud (servers)
 
     @classmethod
     def from_row(cls, row: dict) -> ResourceRecord:
@@ -60,6 +61,7 @@ class ResourceRecord:
             requires=tuple(row["requires"] or ()),
             replaces=row["replaces"],
             replaced_by=row["replaced_by"],
+            uuid=row.get("uuid"),
         )
 
     @property
@@ -137,6 +139,7 @@ class ResourceSteps:
             reason=reason,
             physical_resource_id=record.physical_id,
             data=record.data if status != IN_PROGRESS else record.data or None,
+            engine_id=self.stack.engine.engine_id,  # who ran it: with many engines, any
             **extra,
         )
         record.action, record.status, record.reason = action, status, reason
@@ -185,6 +188,7 @@ class ResourceSteps:
         plugin = plugin_cls(record.name, props, self.stack.context)
         plugin.metadata = functions.resolve(definition.metadata, self.stack.scope)
         plugin.update_policy = definition.update_policy  # groups read their rolling policy
+        plugin.resource_uuid = record.uuid
         return plugin
 
     def stored_plugin(self, record: ResourceRecord) -> Resource | None:
@@ -204,6 +208,7 @@ class ResourceSteps:
             plugin.physical_id = record.physical_id
             plugin.data = dict(record.data)
             plugin.secrets = StoredSecrets(lambda: self.db.resources.get_secrets(record.id))
+            plugin.resource_uuid = record.uuid
             record.plugin = plugin
         return record.plugin
 
@@ -233,6 +238,9 @@ class CreateStep:
         record = self.record
         try:
             plugin = record.plugin = self.steps.new_plugin(record, self.definition)
+            # An earlier attempt (its engine died) may have made what this one would make:
+            # plugins that can find it by the resource's uuid adopt it (servers do).
+            plugin.previous_attempt = record.action == CREATE
             self.steps.transition(record, CREATE, IN_PROGRESS, "state changed")
             self.signals = creation_policy.waiter(self.definition, plugin.context)
             self.token = plugin.handle_create()

@@ -79,6 +79,10 @@ OPTS = [
 ]
 
 
+# The lease whose holder runs the cluster's periodic work (alarms, dead-engine sweeps).
+LEADER_LEASE = "engine-leader"
+
+
 class EngineService(AlarmOperations):
     """One engine: its database, its scheduler, its identity and heartbeat, its operations.
 
@@ -132,6 +136,11 @@ class EngineService(AlarmOperations):
         # (interval, task): run on the scheduler while the engine runs; see start().
         self.periodic_tasks: list = [(alarm_evaluation_interval, self.run_alarm_evaluation)]
         self._periodic_timers: dict = {}
+        # The cluster as of the last heartbeat: engines alive and dead (heat.engine.worker).
+        self.live_engines: frozenset = frozenset({self.engine_id})
+        self.dead_engines: frozenset = frozenset()
+        self.is_leader = False  # holds the lease of the cluster's periodic work
+        self.dispatcher = None  # a StepDispatcher once distribute() is called
 
     @classmethod
     def from_conf(cls, db, conf: cfg.ConfigOpts, **kwargs) -> EngineService:
@@ -155,6 +164,7 @@ class EngineService(AlarmOperations):
 
     def start(self) -> EngineService:
         self.db.engines.register(self.engine_id, socket.gethostname(), os.getpid(), "engine")
+        self._see_cluster()
         self.recover()
         self._heartbeat = self.scheduler.call_later(self.heartbeat_interval, self._beat)
         for index, (interval, _task) in enumerate(self.periodic_tasks):
@@ -163,8 +173,18 @@ class EngineService(AlarmOperations):
             )
         return self
 
+    def distribute(self, transport, topic: str) -> EngineService:
+        """Share resource steps with the other engines on `transport` (heat.engine.worker):
+        serve the worker topic derived from `topic`, and spread walks while others live."""
+        from heat.engine.worker import StepDispatcher
+
+        self.dispatcher = StepDispatcher(self, transport, topic).start()
+        return self
+
     def stop(self) -> None:
         self._stopped = True
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         for timer in list(self._periodic_timers.values()):
@@ -172,25 +192,43 @@ class EngineService(AlarmOperations):
         if self._own_scheduler:
             self.scheduler.shutdown(wait=True)
         self.db.engines.stop(self.engine_id)
+        if self.is_leader:
+            self.db.leases.release(LEADER_LEASE, self.engine_id)
 
     def _beat(self) -> None:
         if self._stopped:
             return
         try:
             self.db.engines.heartbeat(self.engine_id)
-            self.recover()
+            self._see_cluster()
+            if self.is_leader:
+                self.recover()  # the sweep for dead engines' stacks: once across the cluster
         except Exception:  # a database outage must not end the heartbeat for good
             LOG.exception("engine %s: heartbeat failed; retrying", self.engine_id)
         if not self._stopped:
             self._heartbeat = self.scheduler.call_later(self.heartbeat_interval, self._beat)
 
+    def _see_cluster(self) -> None:
+        """Refresh which engines live and which are dead, and hold or take the leader lease
+        (the holder runs the periodic work; it is taken over once it is not renewed for a
+        heartbeat timeout)."""
+        live = set(self.db.engines.live(self.heartbeat_timeout))
+        live.add(self.engine_id)
+        self.live_engines = frozenset(live)
+        self.dead_engines = frozenset(self.db.engines.dead(self.heartbeat_timeout)) - live
+        self.is_leader = self.db.leases.acquire(
+            LEADER_LEASE, self.engine_id, self.heartbeat_timeout
+        )
+
     def _periodic(self, index: int) -> None:
-        """Run periodic task `index` and schedule its next run (periodic_tasks)."""
+        """Run periodic task `index` and schedule its next run (periodic_tasks); only the
+        leader runs them, so each runs once across the cluster."""
         if self._stopped:
             return
         interval, task = self.periodic_tasks[index]
         try:
-            task()
+            if self.is_leader:
+                task()
         except Exception:  # like the heartbeat: one failure must not end the task for good
             LOG.exception("engine %s: periodic task %s failed", self.engine_id, task)
         if not self._stopped:
@@ -209,13 +247,23 @@ class EngineService(AlarmOperations):
             if not self.db.locks.steal(held["id"], held["engine_id"], self.engine_id):
                 continue  # another engine was quicker
             taken.append(held["id"])
-            try:
-                self._take_over(held["id"], held["engine_id"])
-            except Exception:
-                # Leave the stack as the failure left it, but free: never locked forever.
-                LOG.exception("engine %s: taking over stack %s failed", self.engine_id, held["id"])
-                self.db.locks.release(held["id"], self.engine_id)
+            self._take_over_when_quiet(held["id"], held["engine_id"])
         return taken
+
+    def _take_over_when_quiet(self, stack_id: str, dead_engine: str) -> None:
+        """Take the stack over once no live engine is still running one of its steps (steps
+        the dead owner spread over other engines finish there first)."""
+        try:
+            if self.db.steps.running_elsewhere(stack_id, self.live_engines):
+                self.scheduler.call_later(
+                    self.heartbeat_interval, self._take_over_when_quiet, stack_id, dead_engine
+                )
+                return
+            self._take_over(stack_id, dead_engine)
+        except Exception:
+            # Leave the stack as the failure left it, but free: never locked forever.
+            LOG.exception("engine %s: taking over stack %s failed", self.engine_id, stack_id)
+            self.db.locks.release(stack_id, self.engine_id)
 
     def _take_over(self, stack_id: str, dead_engine: str) -> None:
         stack = self._load(self.db.stacks.get(stack_id))

@@ -9,6 +9,7 @@ goes back to the previous template.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from heat.engine.signals import StackSignals
 from heat.engine.stack_definition import Scope, StackDefinition
 from heat.engine.template import Template
 from heat.engine.watch.stack_alarms import StackAlarms
+from heat.engine.worker import new_traversal
 
 LOG = logging.getLogger(__name__)
 
@@ -130,10 +132,18 @@ class Stack:
 
     def create(self, on_done: Callable[[], None]) -> GraphRun:
         graph = {name: d.requires for name, d in self.definition.resources.items()}
+        remote = self.remote_steps()
+        traversal = new_traversal()
+
+        def step(name):
+            if remote is not None:
+                return remote.create(run, self, self.records[name], traversal)
+            return self.steps.create(self.records[name], self.definition.resources[name])
+
         run = GraphRun(
             self.engine.scheduler,
             graph,
-            lambda name: self.steps.create(self.records[name], self.definition.resources[name]),
+            step,
             timeout=self.timeout_seconds(),
             backoff=self.engine.backoff,
         )
@@ -173,8 +183,14 @@ class Stack:
         graph = {name: [d for d in r.requires if d in records] for name, r in records.items()}
         policies = {name: d.deletion_policy for name, d in self.definition.resources.items()}
 
+        remote = self.remote_steps()
+        traversal = new_traversal()
+
         def step(name):
-            return self.steps.delete(records[name], policies.get(name, "Delete"))
+            policy = policies.get(name, "Delete")
+            if remote is not None:
+                return remote.delete(run, self, records[name], traversal, policy)
+            return self.steps.delete(records[name], policy)
 
         run = GraphRun(
             self.engine.scheduler, graph, step, reverse=True, backoff=self.engine.backoff
@@ -198,6 +214,12 @@ class Stack:
         return [ResourceRecord.from_row(row) for row in self.db.resources.list(self.id, True)]
 
     # -- shared --
+
+    def remote_steps(self):
+        """The engine's StepDispatcher if this walk's steps are to be spread over several
+        engines (heat.engine.worker), else None: the steps run here."""
+        dispatcher = getattr(self.engine, "dispatcher", None)
+        return dispatcher if dispatcher is not None and dispatcher.enabled() else None
 
     def timeout_seconds(self) -> float | None:
         minutes = self.row.get("timeout_mins")
@@ -279,7 +301,7 @@ class Stack:
 def new_records(db, stack_id: str, definition: StackDefinition) -> dict[str, ResourceRecord]:
     """Insert the rows of a new stack's resources (INIT); return their records."""
     rows = [
-        {"name": name, "type": d.type, "requires": sorted(d.requires)}
+        {"name": name, "type": d.type, "requires": sorted(d.requires), "uuid": str(uuid.uuid4())}
         for name, d in definition.resources.items()
     ]
     ids = db.resources.insert_many(stack_id, rows)
@@ -290,6 +312,7 @@ def new_records(db, stack_id: str, definition: StackDefinition) -> dict[str, Res
             type=row["type"],
             action="INIT",
             requires=tuple(row["requires"]),
+            uuid=row["uuid"],
         )
         for row in rows
     }

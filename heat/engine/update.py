@@ -13,6 +13,7 @@ where a replaced resource gets its old self back instead of a third copy.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from heat.common.exception import HeatError
@@ -305,6 +306,7 @@ class _NodeStep:
         }
         if old is not None:
             values["replaces"] = old.id
+        values.setdefault("uuid", str(uuid.uuid4()))
         new_id = stack.db.resources.insert(stack.id, values)
         if old is not None:
             stack.db.resources.update(old.id, replaced_by=new_id)
@@ -316,6 +318,7 @@ class _NodeStep:
             action="INIT",
             requires=tuple(values["requires"]),
             replaces=values.get("replaces"),
+            uuid=values["uuid"],
         )
         stack.records[definition.name] = record
         return record
