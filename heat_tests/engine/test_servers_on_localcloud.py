@@ -53,7 +53,13 @@ def test_wordpress_single_instance_creates_one_server_and_deletes_it(
     assert server.status == "ACTIVE"
     assert server.key_name == KEY_NAME
     assert server.flavor["original_name"] == "m1.small"  # InstanceType's default
-    assert server.metadata == {"heat:stack_id": stack["id"], "heat:resource_name": "WikiDatabase"}
+    assert server.metadata == {
+        "heat:stack_id": stack["id"],
+        "heat:resource_name": "WikiDatabase",
+        "heat:resource_uuid": cloud_engine.db.resources.get_by_name(stack["id"], "WikiDatabase")[
+            "uuid"
+        ],
+    }
     assert stack["outputs"] == [
         {
             "output_key": "WebsiteURL",

@@ -231,6 +231,14 @@ class NovaClient:
         )
         return server.id
 
+    def find_servers_by_metadata(self, key: str, value: str) -> list[str]:
+        """Ids of the project's servers whose metadata maps `key` to `value` (Nova has no
+        such filter: the listing is read and filtered here), oldest first."""
+        servers = self._call("list servers", lambda: self.client.servers.list(detailed=True))
+        found = [s for s in servers if (getattr(s, "metadata", None) or {}).get(key) == value]
+        found.sort(key=lambda s: getattr(s, "created", "") or "")
+        return [s.id for s in found]
+
     def server_status(self, server_id: str) -> ServerStatus:
         """The server's current status; CloudNotFound if it does not exist (any more)."""
         server = self._call(

@@ -43,6 +43,9 @@ POLL_INTERVAL = 0.2
 ZONE_KEY = "OS-EXT-AZ:availability_zone"
 STACK_ID_KEY = "heat:stack_id"
 RESOURCE_NAME_KEY = "heat:resource_name"
+# The resource row's uuid: finds the server of a create whose engine died before it could
+# record the server's id, so that a retry adopts it and a delete does not leak it.
+RESOURCE_UUID_KEY = "heat:resource_uuid"
 IDENTITY_KEYS = (STACK_ID_KEY, RESOURCE_NAME_KEY)
 # Nova's limit on each metadata key and value.
 METADATA_MAX = 255
@@ -185,17 +188,25 @@ def start_create(plugin, name: str, request: ServerRequest) -> Poll:
     metadata = dict(request.metadata)
     metadata[STACK_ID_KEY] = context.stack_id
     metadata[RESOURCE_NAME_KEY] = plugin.name
-    plugin.physical_id = nova.create_server(
-        name,
-        _resolved(context, "image", request.image, lambda n: nova.find_image(n)["id"]),
-        _resolved(context, "flavor", request.flavor, lambda n: nova.find_flavor(n).id),
-        key_name=request.key_name or None,
-        user_data=request.user_data,
-        availability_zone=request.availability_zone or None,
-        security_groups=list(request.security_groups) or None,
-        metadata=metadata,
-        scheduler_hints=dict(request.scheduler_hints) or None,
-    )
+    resource_uuid = getattr(plugin, "resource_uuid", None)
+    if resource_uuid:
+        metadata[RESOURCE_UUID_KEY] = resource_uuid
+    adopted = _tagged_server(plugin) if getattr(plugin, "previous_attempt", False) else None
+    if adopted is not None:
+        plugin.physical_id = adopted  # booted by an attempt whose engine died: no second one
+        plugin.warn(f"adopted server {adopted}, created by an earlier attempt")
+    else:
+        plugin.physical_id = nova.create_server(
+            name,
+            _resolved(context, "image", request.image, lambda n: nova.find_image(n)["id"]),
+            _resolved(context, "flavor", request.flavor, lambda n: nova.find_flavor(n).id),
+            key_name=request.key_name or None,
+            user_data=request.user_data,
+            availability_zone=request.availability_zone or None,
+            security_groups=list(request.security_groups) or None,
+            metadata=metadata,
+            scheduler_hints=dict(request.scheduler_hints) or None,
+        )
     if request.volumes:
         plugin.data["pending_volumes"] = [list(v) for v in request.volumes]
     return Poll(time.monotonic() + POLL_INTERVAL)
@@ -257,10 +268,25 @@ def first_address(plugin) -> str | None:
     return next((ip for ip in addresses if ":" not in ip), addresses[0] if addresses else None)
 
 
-def start_delete(plugin):
-    """Ask Nova to delete the server; CloudNotFound (deleted already) propagates."""
-    if plugin.physical_id is None:
+def _tagged_server(plugin) -> str | None:
+    """The id of the server tagged with the plugin's resource uuid, if Nova has one."""
+    resource_uuid = getattr(plugin, "resource_uuid", None)
+    if not resource_uuid:
         return None
+    found = _nova(plugin).find_servers_by_metadata(RESOURCE_UUID_KEY, resource_uuid)
+    return found[0] if found else None
+
+
+def start_delete(plugin):
+    """Ask Nova to delete the server; CloudNotFound (deleted already) propagates.
+
+    A resource with no server id may still have a server: its create was cut short by an
+    engine's death after Nova was asked; it is found by its uuid tag and deleted.
+    """
+    if plugin.physical_id is None:
+        plugin.physical_id = _tagged_server(plugin)
+        if plugin.physical_id is None:
+            return None
     _nova(plugin).delete_server(plugin.physical_id)
     return plugin.physical_id
 

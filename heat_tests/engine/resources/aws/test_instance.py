@@ -107,6 +107,7 @@ def test_properties_reach_nova_and_attributes_come_back(cloud_engine, ctx, nova,
         "tier": "1",
         "heat:stack_id": stack["id"],
         "heat:resource_name": "Web",
+        "heat:resource_uuid": cloud_engine.db.resources.get_by_name(stack["id"], "Web")["uuid"],
     }
     (attachment,) = nova.volumes.get_server_volumes(server.id)
     assert (attachment.volumeId, attachment.device) == (volume, "/dev/vdc")
@@ -236,6 +237,7 @@ def test_tags_change_in_place_and_the_image_replaces_the_server(cloud_engine, ct
         "c": "3",
         "heat:stack_id": stack["id"],
         "heat:resource_name": "Web",
+        "heat:resource_uuid": cloud_engine.db.resources.get_by_name(stack["id"], "Web")["uuid"],
     }
 
     image = template(

@@ -45,7 +45,12 @@ def test_raw_user_data_reaches_nova_unchanged_and_attributes(cloud_engine, ctx, 
     (made,) = nova.servers.list()
     assert made.name == "db-1"
     assert user_data(made) == "abcd"
-    assert made.metadata == {"k": "1", "heat:stack_id": stack["id"], "heat:resource_name": "S"}
+    assert made.metadata == {
+        "k": "1",
+        "heat:stack_id": stack["id"],
+        "heat:resource_name": "S",
+        "heat:resource_uuid": cloud_engine.db.resources.get_by_name(stack["id"], "S")["uuid"],
+    }
     assert outputs(stack) == {
         "first_address": ip(made),
         "networks": {"private": [ip(made)]},
@@ -90,4 +95,9 @@ def test_metadata_and_name_change_in_place(cloud_engine, ctx, nova):
     assert cloud_engine.show_stack(ctx, stack["id"])["stack_status"] == "UPDATE_COMPLETE"
     (after,) = nova.servers.list()
     assert (after.id, after.name) == (before.id, "renamed")
-    assert after.metadata == {"b": "2", "heat:stack_id": stack["id"], "heat:resource_name": "S"}
+    assert after.metadata == {
+        "b": "2",
+        "heat:stack_id": stack["id"],
+        "heat:resource_name": "S",
+        "heat:resource_uuid": cloud_engine.db.resources.get_by_name(stack["id"], "S")["uuid"],
+    }
