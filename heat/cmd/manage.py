@@ -4,11 +4,13 @@ heat-manage [--config-file F ...] db_sync [--version REV]
 heat-manage [--config-file F ...] db_version
 heat-manage [--config-file F ...] purge_deleted AGE     (AGE: 30d, 12h, 90m, 45s or seconds)
 heat-manage [--config-file F ...] bootstrap [--project P] [--user U] [--password PW]
+heat-manage [--config-file F ...] service-list [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import secrets
 import sys
@@ -17,6 +19,7 @@ import sqlalchemy as sa
 from oslo_config import cfg
 
 from heat import opts
+from heat.cmd import service_list
 from heat.common.exception import HeatError
 from heat.db import migration, purge, session
 from heat.db.api import Database
@@ -61,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
         "--password",
         help="the user's password (default: generated for a new user, unchanged otherwise)",
     )
+    listing = commands.add_parser(
+        "service-list", help="list the engines with their hosts, heartbeats and liveness"
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per engine")
     return parser
 
 
@@ -114,6 +121,18 @@ def _run(args, conf: cfg.ConfigOpts) -> None:
     if args.command == "bootstrap":
         for label, value in bootstrap(conf, args.project, args.user, args.password):
             print(f"{label}: {value}")
+        return
+    if args.command == "service-list":
+        db = Database.from_conf(conf)
+        try:
+            entries = service_list.rows(db, conf.engine_heartbeat_timeout)
+        finally:
+            db.dispose()
+        if args.json:
+            for entry in entries:
+                print(json.dumps(entry))
+        else:
+            print(service_list.table(entries))
         return
     if args.command == "purge_deleted":
         age = parse_age(args.age)
