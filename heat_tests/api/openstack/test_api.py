@@ -278,3 +278,47 @@ def test_fuzz_never_500(heat_api):
             method, path, query, data, response.text,
         )  # fmt: skip
         assert "Traceback" not in response.text
+
+
+def test_a_nested_stack_is_reached_by_its_id_but_not_listed(heat_api):
+    """The physical id of an AWS::CloudFormation::Stack is the nested stack's id: heat-api
+    shows that stack and its resources by id, while stack-list hides it."""
+    import http.server
+    import threading
+
+    child = json.dumps({"Resources": {"Inner": {"Type": "OS::Heat::None"}}}).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(child)))
+            self.end_headers()
+            self.wfile.write(child)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/child.json"
+        template = {"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack",
+                                            "Properties": {"TemplateURL": url}}}}  # fmt: skip
+        heat = _heat(heat_api, heat_api.a)
+        heat.stacks.create(stack_name="outer", template=template)
+        _wait(heat_api, heat_api.a, "outer", "CREATE_COMPLETE")
+        (child_resource,) = heat.resources.list("outer")
+        nested_id = child_resource.physical_resource_id
+
+        nested = heat.stacks.get(nested_id)
+        assert (nested.id, nested.stack_status) == (nested_id, "CREATE_COMPLETE")
+        assert nested.stack_name.startswith("outer-Child-")
+        assert [r.resource_name for r in heat.resources.list(nested_id)] == ["Inner"]
+        assert heat.resources.get(nested_id, "Inner").resource_status == "CREATE_COMPLETE"
+        assert [s.stack_name for s in heat.stacks.list()] == ["outer"]
+        other = _heat(heat_api, heat_api.b)
+        with pytest.raises(heat_exc.HTTPNotFound):
+            other.stacks.get(nested_id)
+    finally:
+        server.shutdown()
+        server.server_close()

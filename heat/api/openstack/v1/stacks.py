@@ -95,16 +95,19 @@ class StacksApi:
         return views.Links(req.environ["heat.api_base"])
 
     def _identify(self, ctx, stack_name: str, stack_id: str, deleted_ok=False) -> dict:
-        """The summary of the caller's stack `stack_id`, which must be named `stack_name`."""
+        """The summary of the caller's stack `stack_id`, which must be named `stack_name`.
+        Nested stacks are found too: a stack list hides them, their ids do not."""
         extra = {"show_deleted": True} if deleted_ok else {}
-        found = self.engine.list_stacks(ctx, filters={"id": stack_id}, **extra)
+        found = self.engine.list_stacks(ctx, filters={"id": stack_id}, show_nested=True, **extra)
         if not found or found[0]["stack_name"] != stack_name:
             raise StackNotFound(f"{stack_name}/{stack_id}")
         return found[0]
 
     def _find(self, ctx, name_or_id: str) -> dict:
         for key in ("id", "name"):
-            found = self.engine.list_stacks(ctx, filters={key: name_or_id}, limit=1)
+            found = self.engine.list_stacks(
+                ctx, filters={key: name_or_id}, limit=1, show_nested=True
+            )
             if found:
                 return found[0]
         raise StackNotFound(name_or_id)
