@@ -199,8 +199,13 @@ class StacksApi:
         return response
 
     def show_stack(self, req, ctx, stack_name, stack_id):
-        self._identify(ctx, stack_name, stack_id)
-        stack = self.engine.show_stack(ctx, stack_id)
+        # One engine call: the stack shown must also carry the name the URL gives.
+        try:
+            stack = self.engine.show_stack(ctx, stack_id)
+        except StackNotFound:
+            stack = None
+        if stack is None or stack["id"] != stack_id or stack["stack_name"] != stack_name:
+            raise StackNotFound(f"{stack_name}/{stack_id}")
         return json_response({"stack": views.stack_detail(stack, self._links(req))})
 
     def _update(self, req, ctx, stack_name, stack_id, existing: bool):
