@@ -145,6 +145,11 @@ def main() -> None:
                 "one": run(heat, state, 1),
                 "parallel": run(heat, state, args.parallel),
             }
+        except SystemExit:
+            # A stack that failed: heat-all's log says why (the state directory goes).
+            log = pathlib.Path(state, "heat-all.log").read_text(errors="replace")
+            print(log[-4000:], file=sys.stderr)
+            raise
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)
