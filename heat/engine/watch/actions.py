@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-from heat.common.exception import NotFound, NotSupported
+from heat.common.exception import NotFound, NotSupported, StackInProgress
 from heat.engine.watch.evaluation import ALARM, INSUFFICIENT_DATA, OK, Transition
 
 LOG = logging.getLogger(__name__)
@@ -95,6 +95,10 @@ class AlarmActions:
     def __init__(self, engine, handlers: dict[str, Handler] | None = None):
         self.engine = engine
         self.handlers: dict[str, Handler] = dict(handlers or {})
+        # Actions refused because their stack was busy (a resize in progress): retried at
+        # each evaluation while the alarm stays in the state that fired them, as AWS repeats
+        # Auto Scaling actions. Kept in memory: an engine restart forgets them.
+        self.busy: dict[tuple, Transition] = {}
 
     def fire(self, transition: Transition) -> int:
         """Run the actions of the state the alarm entered; returns how many succeeded."""
@@ -103,18 +107,42 @@ class AlarmActions:
             return 0
         done = 0
         for action in alarm[ACTION_COLUMNS[transition.new_state]] or ():
-            try:
-                self.execute(alarm, action, transition)
+            if self._attempt(alarm, action, transition):
                 done += 1
-            except Exception:
-                LOG.exception(
-                    "alarm %s (project %s): action %s for %s failed",
-                    alarm["name"],
-                    alarm["project_id"],
-                    action[:200],
-                    transition.new_state,
-                )
         return done
+
+    def retry_busy(self) -> int:
+        """Run again the actions a busy stack refused, where their alarm's state still holds."""
+        done = 0
+        for key, transition in list(self.busy.items()):
+            alarm = transition.alarm
+            current = self.engine.db.alarms.get(alarm["project_id"], alarm["name"])
+            del self.busy[key]
+            if current is None or current["state"] != transition.new_state:
+                continue
+            if not current["actions_enabled"]:
+                continue
+            if self._attempt(current, key[1], transition):
+                done += 1
+        return done
+
+    def _attempt(self, alarm: dict, action: str, transition: Transition) -> bool:
+        try:
+            self.execute(alarm, action, transition)
+            return True
+        except StackInProgress:
+            LOG.info("alarm %s: action %s waits: its stack is busy", alarm["name"], action[:200])
+            self.busy[(alarm["id"], action)] = transition
+            return False
+        except Exception:  # one failing action must not stop the others, nor evaluation
+            LOG.exception(
+                "alarm %s (project %s): action %s for %s failed",
+                alarm["name"],
+                alarm["project_id"],
+                action[:200],
+                transition.new_state,
+            )
+            return False
 
     def execute(self, alarm: dict, action: str, transition: Transition) -> None:
         stack, resource = resolve(self.engine.db, alarm, action)

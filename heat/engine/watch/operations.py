@@ -334,7 +334,9 @@ class AlarmOperations:
         """One evaluation of every alarm, its transitions' actions, and the data purge."""
         now = now or utcnow()
         transitions = evaluation.evaluate_alarms(self.db, now)
+        actions = self._alarm_actions()
+        actions.retry_busy()
         for transition in transitions:
-            self._alarm_actions().fire(transition)
+            actions.fire(transition)
         self.db.metrics.purge(now - datetime.timedelta(seconds=self.metric_data_retention))
         return transitions

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from heat.common.context import RequestContext
+from heat.common.exception import StackInProgress
 from heat.engine.watch import evaluation
 from heat_tests.engine.resources.localcloud_engine import create, delete
 
@@ -239,6 +240,32 @@ def test_actions_fire_once_per_transition(engine, ctx, calls):
     engine.run_alarm_evaluation(NOW + datetime.timedelta(seconds=2))  # back to ALARM, muted
     assert engine.db.alarms.get("project-a", row["name"])["state"] == "ALARM"
     assert len(calls) == 2
+
+
+def test_an_action_refused_by_a_busy_stack_runs_at_a_later_evaluation(engine, ctx):
+    seen = []
+    busy = [True]
+
+    def handler(_engine, stack, res, details):
+        if busy[0]:
+            raise StackInProgress(stack["name"], "UPDATE_IN_PROGRESS")
+        seen.append((res["name"], details["state"]))
+
+    engine._alarm_actions().handlers["OS::Heat::None"] = handler
+    resources = {
+        "Target": {"Type": "OS::Heat::None"},
+        "Alarm": alarm(Threshold="0", AlarmActions=[{"Ref": "Target"}]),
+    }
+    create(engine, ctx, "web", template(resources))
+    point(engine, ctx, NOW - datetime.timedelta(seconds=10))
+    engine.run_alarm_evaluation(NOW)  # ALARM: the action is refused, the stack is busy
+    assert seen == []
+    engine.run_alarm_evaluation(NOW + datetime.timedelta(seconds=1))  # still busy
+    assert seen == []
+    busy[0] = False
+    engine.run_alarm_evaluation(NOW + datetime.timedelta(seconds=2))  # still ALARM: it runs
+    engine.run_alarm_evaluation(NOW + datetime.timedelta(seconds=3))  # and only once
+    assert seen == [("Target", "ALARM")]
 
 
 def test_url_actions_name_a_resource_of_the_same_project(engine, ctx, calls):
