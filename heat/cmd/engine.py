@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     from heat.rpc import transport as rpc_transport
     from heat.rpc.server import EngineServer
 
+    # Every worker thread may hold a connection, plus the heartbeat and the step poller: a
+    # smaller pool would open and close overflow connections all the time.
+    if conf.database.max_pool_size < conf.engine_workers + 4:
+        conf.set_override("max_pool_size", conf.engine_workers + 4, group="database")
     db = Database.from_conf(conf)
     transport = rpc_transport.get_transport(conf)
     engine = EngineService.from_conf(db, conf, cloud=cloud).start()

@@ -89,6 +89,23 @@ class Steps:
         with self._engine.connect() as conn:
             return as_dicts(conn.execute(query))
 
+    def full_rows(self, resource_ids: Iterable[int]) -> dict[int, dict]:
+        """{id: the whole resource row} of the resources that exist."""
+        out: dict[int, dict] = {}
+        with self._engine.connect() as conn:
+            for ids in chunks(list(resource_ids), 500):
+                for row in as_dicts(conn.execute(sa.select(_R).where(_R.c.id.in_(ids)))):
+                    out[row["id"]] = row
+        return out
+
+    def with_dependencies(self, stack_id: str, resource_id: int) -> tuple[dict, list[dict]]:
+        """The resource's row, and the current rows of the resources it requires."""
+        resource = self.full_rows([resource_id])[resource_id]
+        names = resource["requires"] or []
+        if not names:
+            return resource, []
+        return resource, self.rows(stack_id, names)
+
     def running_elsewhere(self, stack_id: str, engine_ids: Iterable[str]) -> list[dict]:
         """The stack's resources IN_PROGRESS on one of `engine_ids` (live engines)."""
         engine_ids = list(engine_ids)

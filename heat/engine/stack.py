@@ -136,7 +136,7 @@ class Stack:
         traversal = new_traversal()
 
         def step(name):
-            if remote is not None:
+            if remote is not None and not remote.run_here():
                 return remote.create(run, self, self.records[name], traversal)
             return self.steps.create(self.records[name], self.definition.resources[name])
 
@@ -188,7 +188,7 @@ class Stack:
 
         def step(name):
             policy = policies.get(name, "Delete")
-            if remote is not None:
+            if remote is not None and not remote.run_here():
                 return remote.delete(run, self, records[name], traversal, policy)
             return self.steps.delete(records[name], policy)
 

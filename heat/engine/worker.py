@@ -42,6 +42,7 @@ MAX_DISPATCHES = 2  # a step whose worker died is dispatched once more, then fai
 _POLL_INTERVAL = 0.05
 _SAFETY_CHECK = 2.0  # a waiting step's own check, in case a wake-up was missed
 _STACK_CACHE_SIZE = 64
+_ROW_TTL = 2.0
 
 
 def new_traversal() -> str:
@@ -66,6 +67,7 @@ class StatePoller:
         self._lock = threading.Lock()
         self._watched: dict[int, RemoteStep] = {}
         self._states: dict[int, dict] = {}
+        self._rows: dict[int, dict] = {}  # full rows of finished steps, until unwatched
         self._timer = None
 
     def watch(self, step: RemoteStep) -> None:
@@ -75,10 +77,12 @@ class StatePoller:
             if self._timer is None:
                 self._timer = self.service.scheduler.call_later(self.interval, self._tick)
 
-    def unwatch(self, resource_id: int) -> None:
+    def unwatch(self, resource_id: int) -> dict | None:
+        """Stop following the step; its full row if the poller read it when it finished."""
         with self._lock:
             self._watched.pop(resource_id, None)
             self._states.pop(resource_id, None)
+            return self._rows.pop(resource_id, None)
 
     def state(self, resource_id: int) -> dict | None:
         with self._lock:
@@ -106,6 +110,18 @@ class StatePoller:
                 self._timer = self.service.scheduler.call_later(self.interval, self._tick)
             else:
                 self._timer = None
+        finished = [
+            step.record.id for step in wake if states[step.record.id]["status"] != IN_PROGRESS
+        ]
+        if finished:
+            # What the workers wrote (physical ids, data), for the owner's records: one query.
+            try:
+                rows = self.service.db.steps.full_rows(finished)
+            except Exception:
+                LOG.exception("engine %s: reading finished steps failed", self.service.engine_id)
+                rows = {}
+            with self._lock:
+                self._rows.update(rows)
         for step in wake:
             step.wake()
 
@@ -145,8 +161,7 @@ class RemoteStep:
             if row["engine_id"] in service.dead_engines:
                 self._redispatch(row["engine_id"])
             return False
-        self.dispatcher.poller.unwatch(self.record.id)
-        self._refresh_record()
+        self._refresh_record(self.dispatcher.poller.unwatch(self.record.id))
         if row["status"] == COMPLETE and row["action"] in (self.action, "INIT"):
             return True
         reason = row["status_reason"] or f"{self.action} failed"
@@ -202,9 +217,10 @@ class RemoteStep:
             )
             self._cast()
 
-    def _refresh_record(self) -> None:
+    def _refresh_record(self, row: dict | None) -> None:
         """The owner's record takes what the worker wrote (physical id, data, state)."""
-        row = self.dispatcher.service.db.resources.get(self.record.id)
+        if row is None:
+            row = self.dispatcher.service.db.resources.get(self.record.id)
         if row is None:
             return
         fresh = ResourceRecord.from_row(row)
@@ -224,6 +240,8 @@ class StepDispatcher:
         self.claim_timeout = claim_timeout or max(10.0, service.heartbeat_timeout)
         self.poller = StatePoller(service)
         self.worker = StepWorker(service)
+        self._share_lock = threading.Lock()
+        self._handed = 0
         target = messaging.Target(topic=self.topic, version="1.0")
         self._client = messaging.get_rpc_client(transport, target)
         self._server = messaging.get_rpc_server(
@@ -245,6 +263,13 @@ class StepDispatcher:
     def enabled(self) -> bool:
         """Whether to spread steps: only when another engine is alive to take some."""
         return len(self.service.live_engines) > 1
+
+    def run_here(self) -> bool:
+        """Whether the owner runs this step itself: its fair share (one step in N for N live
+        engines) costs no message, claim or poll when it runs in place."""
+        with self._share_lock:
+            self._handed += 1
+            return self._handed % len(self.service.live_engines) == 0
 
     def cast(self, **kwargs) -> None:
         self._client.cast({}, "run_resource_step", **kwargs)
@@ -268,6 +293,11 @@ class WorkerEndpoint:
         self.worker = worker
 
     def run_resource_step(self, ctxt, **kwargs):
+        # Straight onto the engine's bounded pool: the messaging threads only hand over, so
+        # the database sees no more concurrent work than engine_workers allows.
+        self.worker.service.scheduler.submit(self._receive, kwargs)
+
+    def _receive(self, kwargs):
         try:
             self.worker.receive(**kwargs)
         except Exception:  # nobody waits for a cast's answer: log it here
@@ -280,14 +310,15 @@ class StepWorker:
     def __init__(self, service):
         self.service = service
         self._stacks: collections.OrderedDict = collections.OrderedDict()
+        self._rows: dict = {}  # stack id -> (monotonic time, stack row)
         self._lock = threading.Lock()
 
     def receive(self, stack_id, resource_id, action, traversal, owner, policy=None) -> bool:
-        """Claim the step and start it on the scheduler; False if it was not ours to run."""
+        """Claim the step and start it; False if it was not ours to run."""
         service = self.service
         if not service.db.steps.claim(resource_id, stack_id, owner, traversal, service.engine_id):
             return False
-        service.scheduler.submit(self._start, stack_id, resource_id, action, policy)
+        self._start(stack_id, resource_id, action, policy)
         return True
 
     def _start(self, stack_id, resource_id, action, policy) -> None:
@@ -345,28 +376,44 @@ class StepWorker:
         except Exception:
             LOG.exception("engine %s: recording the failure of %s failed", self.name, resource_id)
 
+    def _stack_row(self, stack_id: str) -> dict:
+        """The stack's row, re-read at most every _ROW_TTL seconds. A walk's template and
+        parameters cannot change while it runs (the claim checked the lock), and a later
+        walk of a changed stack has a new template id, hence a new cache entry."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._rows.get(stack_id)
+        if cached is not None and now - cached[0] < _ROW_TTL:
+            return dict(cached[1])
+        row = self.service.db.stacks.get(stack_id)
+        with self._lock:
+            self._rows[stack_id] = (now, row)
+            if len(self._rows) > 4 * _STACK_CACHE_SIZE:
+                self._rows = {k: v for k, v in self._rows.items() if now - v[0] < _ROW_TTL}
+        return dict(row)
+
     def _prepare(self, stack_id, resource_id):
         """The stack (cached per template) with fresh records of the resource and what it
         depends on; and the resource's record."""
         db = self.service.db
-        row = db.stacks.get(stack_id)
+        row = self._stack_row(stack_id)
         key = (stack_id, row["raw_template_id"])
         with self._lock:
-            stack = self._stacks.get(key)
-            if stack is not None:
-                self._stacks.move_to_end(key)
-        if stack is None:
-            stack = self.service._load(row)
-            with self._lock:
-                self._stacks[key] = stack
+            entry = self._stacks.get(key)
+            if entry is None:
+                entry = self._stacks[key] = [threading.Lock(), None]
                 while len(self._stacks) > _STACK_CACHE_SIZE:
                     self._stacks.popitem(last=False)
-        else:
-            stack.row.update(row)
-        resource = db.resources.get(resource_id)
-        definition = stack.definition.resources.get(resource["name"])
-        names = [resource["name"], *(definition.requires if definition is not None else ())]
-        for fresh in db.steps.rows(stack_id, names):
+            else:
+                self._stacks.move_to_end(key)
+        # Built once per engine: steps arriving together wait for the first to build it.
+        with entry[0]:
+            if entry[1] is None:
+                entry[1] = self.service._load(row)
+            stack = entry[1]
+        stack.row.update(row)
+        resource, dependencies = db.steps.with_dependencies(stack_id, resource_id)
+        for fresh in dependencies:
             stack.records[fresh["name"]] = ResourceRecord.from_row(fresh)
         record = ResourceRecord.from_row(resource)
         if resource["replaced_by"] is None:
