@@ -147,6 +147,8 @@ class Stack:
             timeout=self.timeout_seconds(),
             backoff=self.engine.backoff,
         )
+        if remote is not None:
+            remote.follow(run, traversal)
         run.on_done(lambda outcome: self.guard(self._after_create, outcome, on_done))
         return run.start()
 
@@ -207,6 +209,8 @@ class Stack:
                 self.db.stacks.mark_deleted(self.id)
             self.finish(action, COMPLETE, f"Stack {action} completed successfully", on_done)
 
+        if remote is not None:
+            remote.follow(run, traversal)
         run.on_done(lambda outcome: self.guard(after, outcome))
         return run.start()
 

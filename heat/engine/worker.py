@@ -84,6 +84,16 @@ class StatePoller:
             self._states.pop(resource_id, None)
             return self._rows.pop(resource_id, None)
 
+    def drop(self, traversal: str) -> None:
+        """Stop following the steps of a walk that ended (finished, timed out, aborted)."""
+        with self._lock:
+            for resource_id in [
+                rid for rid, step in self._watched.items() if step.traversal == traversal
+            ]:
+                del self._watched[resource_id]
+                self._states.pop(resource_id, None)
+                self._rows.pop(resource_id, None)
+
     def state(self, resource_id: int) -> dict | None:
         with self._lock:
             return self._states.get(resource_id)
@@ -273,6 +283,10 @@ class StepDispatcher:
 
     def cast(self, **kwargs) -> None:
         self._client.cast({}, "run_resource_step", **kwargs)
+
+    def follow(self, run, traversal: str) -> None:
+        """Forget the walk's steps once the run ends, whichever way it ends."""
+        run.on_done(lambda _outcome: self.poller.drop(traversal))
 
     def create(self, run, stack, record, traversal) -> RemoteStep:
         return RemoteStep(self, run, stack, record, CREATE, traversal, None)
