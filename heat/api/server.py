@@ -16,8 +16,11 @@ every message ends, so each request is framed here rather than trusted to the ap
 - answers to HEAD and 1xx/204/304 carry no body bytes; an answer without Content-Length
   (nor a body-less status) ends with `Connection: close`;
 - `Connection: close` is honoured, HTTP/1.0 clients get one request per connection; an
-  idle connection is closed after `keepalive_timeout` seconds, and at once when other
-  connections are waiting for a worker.
+  idle connection is closed after `keepalive_timeout` seconds. When other connections wait
+  for a worker, the next answer says `Connection: close`, and a connection idle for
+  IDLE_HANDOVER seconds is closed. Closing an idle connection races with a client that is
+  just sending on it (it sees the connection drop, and may not retry a POST), so it is done
+  only after that grace, never the moment someone else waits.
 """
 
 from __future__ import annotations
@@ -151,6 +154,10 @@ class _ServerHandler(simple_server.ServerHandler):
             self.send_headers()
 
 
+# Seconds an idle keep-alive connection keeps its worker while other connections wait.
+IDLE_HANDOVER = 1.0
+
+
 class _Handler(simple_server.WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -174,8 +181,9 @@ class _Handler(simple_server.WSGIRequestHandler):
 
     def _next_request(self, timeout: float) -> bool:
         """Wait for the next request on an idle connection; False: close it (idle for
-        `timeout`, or connections are queued for a worker)."""
-        deadline = time.monotonic() + timeout
+        `timeout`, or for IDLE_HANDOVER while connections are queued for a worker)."""
+        idle_since = time.monotonic()
+        deadline = idle_since + timeout
         while True:
             self.connection.settimeout(0)
             try:
@@ -185,8 +193,11 @@ class _Handler(simple_server.WSGIRequestHandler):
                 pass
             finally:
                 self.connection.settimeout(self.server.request_timeout)
-            left = deadline - time.monotonic()
-            if left <= 0 or self.server.others_waiting():
+            now = time.monotonic()
+            left = deadline - now
+            if left <= 0:
+                return False
+            if now - idle_since >= IDLE_HANDOVER and self.server.others_waiting():
                 return False
             try:
                 if select.select([self.connection], [], [], min(left, 0.1))[0]:
