@@ -109,7 +109,6 @@ def serve(args) -> int:
                 ],
                 capture_output=True,
                 text=True,
-                check=True,
             )
         finally:
             http.stop()
@@ -117,6 +116,9 @@ def serve(args) -> int:
             engine.stop()
             transport.cleanup()
             db.dispose()
+    if load.returncode:
+        sys.stderr.write(load.stderr)
+        return load.returncode
     figures = json.loads(load.stdout)
     figures.update(
         {
