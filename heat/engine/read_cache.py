@@ -6,7 +6,8 @@ the stack's parameters on every call. None of that changes between calls:
 - a raw template row is immutable (stored once per content hash), so its parsed Template
   (which caches its own static analysis) is kept by id. Ids can come back after
   `heat-manage purge_deleted` on SQLite, so an entry is only used while the row with that id
-  still has the same content hash (a one-column primary-key lookup);
+  still has the same content hash (the caller passes the hash it read with the stack row,
+  or a one-column primary-key lookup fetches it);
 - a StackDefinition depends only on its template, the parameter values and the stack's
   identity, so the read path keeps one per such key. Operations (create, update, delete,
   signals) still build their own: nothing here is shared with code that may change it.
@@ -75,14 +76,20 @@ class ReadCache:
         self._templates = LruCache(templates)  # id -> (hash, Template)
         self._definitions = LruCache(definitions)
 
-    def template(self, template_id: int) -> Template:
-        """The parsed template stored under `template_id` (shared: do not modify it)."""
-        return self._template_entry(template_id)[1]
+    def template(self, template_id: int, digest: str | None = None) -> Template:
+        """The parsed template stored under `template_id` (shared: do not modify it).
 
-    def _template_entry(self, template_id: int) -> tuple[str, Template]:
+        `digest`: the row's content hash if the caller has it (Stacks.find reads it).
+        """
+        return self._template_entry(template_id, digest)[1]
+
+    def _template_entry(self, template_id: int, digest: str | None = None) -> tuple[str, Template]:
         entry = self._templates.get(template_id)
-        if entry is not None and self.db.templates.hash_of(template_id) == entry[0]:
-            return entry
+        if entry is not None:
+            if digest is None:
+                digest = self.db.templates.hash_of(template_id)
+            if digest == entry[0]:
+                return entry
         row = self.db.templates.get(template_id)
         entry = (row["hash"], Template(row["template"]))
         self._templates.put(template_id, entry)
@@ -94,7 +101,9 @@ class ReadCache:
         `kwargs` are StackDefinition's (registry, availability_zones, ...), the same for
         every call of one engine.
         """
-        digest, template = self._template_entry(row["raw_template_id"])
+        digest, template = self._template_entry(
+            row["raw_template_id"], row.get("raw_template_hash")
+        )
         key = (
             row["raw_template_id"],
             digest,

@@ -342,13 +342,16 @@ class EngineService(AlarmOperations):
         signals.check_stack_access(self.db, ctx, row)
         return row
 
-    def load_template(self, template_id: int) -> Template:
-        """The stored template (cached: raw templates are immutable; do not modify it)."""
-        return self.read_cache.template(template_id)
+    def load_template(self, template_id: int, digest: str | None = None) -> Template:
+        """The stored template (cached: raw templates are immutable; do not modify it).
+
+        `digest`: its content hash, when the caller read it already (see Stacks.find).
+        """
+        return self.read_cache.template(template_id, digest)
 
     def _load(self, row: dict, read_only: bool = False) -> Stack:
         """The stack of `row`; `read_only` (show, outputs): its definition may be shared."""
-        template = self.load_template(row["raw_template_id"])
+        template = self.load_template(row["raw_template_id"], row.get("raw_template_hash"))
         identity = self._identity(row["project_id"], row["name"], row["id"])
         bind = dict(
             registry=self.registry,

@@ -109,6 +109,26 @@ def test_find_by_name_or_id_within_the_project(heat_db):
     assert heat_db.stacks.find("p1", "WEB") is None
 
 
+def test_find_prefers_an_id_then_the_newest_stack_of_a_name(heat_db):
+    older = create_stack(heat_db, name="web", created_at=datetime.datetime(2026, 1, 1, 12, 0, 0))
+    newer = create_stack(heat_db, name="web")
+    # A stack whose name is another stack's id: the lookup means the id.
+    create_stack(heat_db, name=older)
+
+    assert heat_db.stacks.find("p1", "web")["id"] == newer
+    assert heat_db.stacks.find("p1", older)["id"] == older
+    assert heat_db.stacks.find(None, older)["id"] == older
+
+
+def test_find_carries_the_template_hash(heat_db):
+    stack_id = create_stack(heat_db, name="web")
+    row = heat_db.stacks.find("p1", "web")
+
+    assert row["id"] == stack_id
+    assert row["raw_template_hash"] == heat_db.templates.hash_of(row["raw_template_id"])
+    assert "raw_template_hash" not in heat_db.stacks.get(stack_id)
+
+
 def test_find_ignores_deleted_stacks(heat_db):
     old = create_stack(heat_db, name="web")
     heat_db.stacks.mark_deleted(old)

@@ -65,6 +65,32 @@ def test_show_stack_reuses_the_template_and_definition(engine, ctx):
     assert first["parameters"]["Secret"] == "******"
 
 
+def _statements_of(engine, call) -> list[str]:
+    """The SQL statements `call` sends from this thread (the engine's own timers excluded)."""
+    me, sent = threading.get_ident(), []
+
+    def record(conn, cursor, statement, *args):
+        if threading.get_ident() == me:
+            sent.append(statement)
+
+    sa.event.listen(engine.db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine.db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_showing_a_stack_takes_two_statements(engine, ctx):
+    # One for the stack row with its template's hash, one for the resources the outputs read.
+    stack_id = _created(engine, ctx, "web")
+    engine.show_stack(ctx, "web")
+    for key in ("web", stack_id):
+        sent = _statements_of(engine, lambda key=key: engine.show_stack(ctx, key))
+        assert len(sent) == 2, sent
+        assert "raw_template" in sent[0] and "FROM resource" in sent[1]
+
+
 def test_stacks_sharing_a_template_keep_their_own_parameters(engine, ctx):
     _created(engine, ctx, "a", {"Name": "alpha"})
     _created(engine, ctx, "b", {"Name": "beta"})
