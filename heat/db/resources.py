@@ -119,13 +119,15 @@ class Resources:
         with self._engine.connect() as conn:
             return as_dicts(conn.execute(query))
 
+    # Built once: showing a stack lists its resources for the outputs on every API read.
+    _LIST_ALL = sa.select(_R).where(_R.c.stack_id == sa.bindparam("stack_id")).order_by(_R.c.id)
+    _LIST_CURRENT = _LIST_ALL.where(_R.c.replaced_by.is_(None))
+
     def list(self, stack_id: str, include_replaced: bool = False) -> list[dict]:
         """Resources of a stack in insertion order; by default only current ones."""
-        query = sa.select(_R).where(_R.c.stack_id == stack_id)
-        if not include_replaced:
-            query = query.where(_R.c.replaced_by.is_(None))
+        query = self._LIST_ALL if include_replaced else self._LIST_CURRENT
         with self._engine.connect() as conn:
-            return as_dicts(conn.execute(query.order_by(_R.c.id)))
+            return as_dicts(conn.execute(query, {"stack_id": stack_id}))
 
     def in_progress(self, stack_id: str) -> list[dict]:
         """Resources of a stack whose status is IN_PROGRESS (e.g. left by a dead engine)."""

@@ -9,6 +9,7 @@ so callers can mask them.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterable
 
@@ -33,6 +34,7 @@ SORT_KEYS = {
     # position differs between databases.
     "updated_at": sa.func.coalesce(_S.c.updated_at, _S.c.created_at),
 }
+_DECRYPTED_CACHE_SIZE = 1024
 FILTER_KEYS = ("id", "name", "status", "action", "parent_id", "owner_resource", "user_id")
 
 
@@ -58,6 +60,8 @@ class Stacks:
         self._engine = engine
         self._events = events
         self._crypter_factory = crypter_factory
+        self._decrypted: dict[str, str] = {}
+        self._decrypted_lock = threading.Lock()
 
     # -- parameters ----------------------------------------------------------------------
 
@@ -88,8 +92,20 @@ class Stacks:
             return None
         values = dict(stored["values"])
         for name in stored["encrypted"]:
-            values[name] = json.loads(self._crypter().decrypt(values[name]))
+            values[name] = json.loads(self._decrypt(values[name]))
         return values
+
+    def _decrypt(self, token: str) -> str:
+        # Every read of a stack decrypts its NoEcho values; a token never changes its
+        # plaintext, so the recent ones are kept (the engine holds those values anyway).
+        found = self._decrypted.get(token)
+        if found is None:
+            found = self._crypter().decrypt(token)
+            with self._decrypted_lock:
+                if len(self._decrypted) >= _DECRYPTED_CACHE_SIZE:
+                    self._decrypted.clear()
+                self._decrypted[token] = found
+        return found
 
     # -- rows ----------------------------------------------------------------------------
 

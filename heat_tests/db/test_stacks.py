@@ -95,6 +95,22 @@ def test_secret_parameters_are_encrypted_at_rest(heat_db):
     assert stored["values"]["Port"] != 8080
 
 
+def test_reading_a_stack_again_does_not_decrypt_again(heat_db, monkeypatch):
+    stack_id = create_stack(
+        heat_db, parameters={"DBPassword": "s3cr3t"}, secret_parameters=["DBPassword"]
+    )
+    crypter = heat_db.stacks._crypter()
+    decrypted = []
+    real = crypter.decrypt
+    monkeypatch.setattr(crypter, "decrypt", lambda token: decrypted.append(token) or real(token))
+    monkeypatch.setattr(heat_db.stacks, "_crypter", lambda: crypter)
+
+    for _ in range(3):
+        assert heat_db.stacks.get(stack_id)["parameters"] == {"DBPassword": "s3cr3t"}
+        assert heat_db.stacks.find("p1", stack_id)["parameters"] == {"DBPassword": "s3cr3t"}
+    assert len(decrypted) == 1
+
+
 def test_get_missing_returns_none(heat_db):
     assert heat_db.stacks.get("nope") is None
 
