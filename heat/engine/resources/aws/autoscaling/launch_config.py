@@ -13,11 +13,10 @@ from heat.engine import properties
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
-from heat.engine.resources.aws.ec2.instance import _key_value_list
+from heat.engine.resources.aws.ec2.instance import Instance
 
-_STRINGS = properties.Schema(properties.STRING)
-
-# Launch configuration property -> the member instance's property.
+# The launch configuration's properties that its members (AWS::EC2::Instance) take as their
+# own, with the same name: they are declared (and checked) exactly as the instance's.
 MEMBER_PROPERTIES = (
     "ImageId",
     "InstanceType",
@@ -34,26 +33,14 @@ class LaunchConfiguration(Resource):
     type_name = "AWS::AutoScaling::LaunchConfiguration"
     description = "The instance definition of an auto scaling group's members."
     properties_schema = {
-        "ImageId": properties.Schema(
-            properties.STRING, required=True, description="Glance image name or id."
-        ),
-        "InstanceType": properties.Schema(
-            properties.STRING, required=True, description="Nova flavor name."
-        ),
-        "KeyName": properties.Schema(properties.STRING, description="An existing keypair."),
-        "SecurityGroups": properties.Schema(properties.LIST, item=_STRINGS),
-        "UserData": properties.Schema(
-            properties.STRING, description="The user's script, base64 (Fn::Base64)."
-        ),
-        "NovaSchedulerHints": _key_value_list("Scheduler hints, as a list of Key/Value."),
+        **{name: Instance.properties_schema[name] for name in MEMBER_PROPERTIES},
         "BlockDeviceMappings": properties.Schema(properties.LIST, description="Not supported."),
         "InstanceMonitoring": properties.Schema(properties.BOOLEAN),
     }
     cloud_properties = {
-        "ImageId": "image",
-        "InstanceType": "flavor",
-        "KeyName": "keypair",
-        "SecurityGroups": "security_group",
+        name: check
+        for name, check in Instance.cloud_properties.items()
+        if name in MEMBER_PROPERTIES
     }
 
     def handle_create(self):

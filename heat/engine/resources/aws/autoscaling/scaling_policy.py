@@ -27,6 +27,8 @@ from heat.common.context import RequestContext
 from heat.engine import attributes, properties
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
+from heat.engine.resources.aws.autoscaling.auto_scaling_group import AutoScalingGroup
+from heat.engine.resources.property_schemas import stack_reference
 
 CHANGE_IN_CAPACITY = "ChangeInCapacity"
 EXACT_CAPACITY = "ExactCapacity"
@@ -95,12 +97,7 @@ class ScalingPolicy(Resource):
     type_name = "AWS::AutoScaling::ScalingPolicy"
     description = "A resize of an auto scaling group; its Ref is a URL that triggers it."
     properties_schema = {
-        "AutoScalingGroupName": properties.Schema(
-            properties.STRING,
-            required=True,
-            update_allowed=True,
-            description="The Ref of an AWS::AutoScaling::AutoScalingGroup of this stack.",
-        ),
+        "AutoScalingGroupName": stack_reference(AutoScalingGroup.type_name, update_allowed=True),
         "ScalingAdjustment": properties.Schema(
             properties.INTEGER, required=True, update_allowed=True
         ),

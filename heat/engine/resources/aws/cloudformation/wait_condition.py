@@ -17,6 +17,7 @@ from heat.common.exception import InvalidInput
 from heat.engine import attributes, properties, signals
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
+from heat.engine.resources.property_schemas import stack_reference
 
 MAX_TIMEOUT = 43200  # 12 hours, as CloudFormation
 
@@ -52,11 +53,7 @@ class WaitCondition(Resource):
     type_name = "AWS::CloudFormation::WaitCondition"
     description = "Created once its handle has received Count SUCCESS signals."
     properties_schema = {
-        "Handle": properties.Schema(
-            properties.STRING,
-            required=True,
-            description="The Ref of an AWS::CloudFormation::WaitConditionHandle of this stack.",
-        ),
+        "Handle": stack_reference(signals.HANDLE_TYPE),
         "Timeout": properties.Schema(
             properties.INTEGER,
             required=True,

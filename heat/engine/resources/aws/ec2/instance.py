@@ -13,28 +13,11 @@ from heat.engine import attributes, properties
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
+from heat.engine.resources.property_schemas import STRINGS, key_value_list
 
 PLAIN_TEXT_WARNING = (
     "UserData is not base64 (CloudFormation requires Fn::Base64); it was used as plain text"
 )
-
-
-def _key_value_list(description: str, update_allowed: bool = False) -> properties.Schema:
-    return properties.Schema(
-        properties.LIST,
-        description=description,
-        update_allowed=update_allowed,
-        item=properties.Schema(
-            properties.MAP,
-            keys={
-                "Key": properties.Schema(properties.STRING, required=True),
-                "Value": properties.Schema(properties.STRING, required=True),
-            },
-        ),
-    )
-
-
-_STRINGS = properties.Schema(properties.STRING)
 
 
 class Instance(Resource):
@@ -51,13 +34,13 @@ class Instance(Resource):
         ),
         "KeyName": properties.Schema(properties.STRING, description="An existing keypair."),
         "AvailabilityZone": properties.Schema(properties.STRING),
-        "SecurityGroups": properties.Schema(properties.LIST, item=_STRINGS),
-        "SecurityGroupIds": properties.Schema(properties.LIST, item=_STRINGS),
+        "SecurityGroups": properties.Schema(properties.LIST, item=STRINGS),
+        "SecurityGroupIds": properties.Schema(properties.LIST, item=STRINGS),
         "UserData": properties.Schema(
             properties.STRING, description="The user's script, base64 (Fn::Base64)."
         ),
-        "Tags": _key_value_list("Server metadata, as a list of Key/Value.", update_allowed=True),
-        "NovaSchedulerHints": _key_value_list("Scheduler hints, as a list of Key/Value."),
+        "Tags": key_value_list("Server metadata, as a list of Key/Value.", update_allowed=True),
+        "NovaSchedulerHints": key_value_list("Scheduler hints, as a list of Key/Value."),
         "Volumes": properties.Schema(
             properties.LIST,
             description="Volumes attached once the server is ACTIVE.",

@@ -18,6 +18,7 @@ from heat.engine.properties import Properties
 from heat.engine.resource import Resource
 from heat.engine.resources.aws.autoscaling.members import GroupFailed, child_settled
 from heat.engine.resources.aws.elb import haproxy
+from heat.engine.resources.property_schemas import STRINGS
 from heat.engine.template import Template
 
 SERVER = "LB_instance"
@@ -26,7 +27,6 @@ IMAGE = "F17-x86_64-cfntools"
 FLAVOR = "m1.small"
 HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 
-_STRINGS = properties.Schema(properties.STRING)
 _INT = properties.Schema(properties.INTEGER, required=True, min=0)
 
 
@@ -36,7 +36,7 @@ class LoadBalancer(Resource):
     type_name = "AWS::ElasticLoadBalancing::LoadBalancer"
     description = "A haproxy server in a nested stack, balancing over member instances."
     properties_schema = {
-        "AvailabilityZones": properties.Schema(properties.LIST, item=_STRINGS),
+        "AvailabilityZones": properties.Schema(properties.LIST, item=STRINGS),
         "HealthCheck": properties.Schema(
             properties.MAP,
             update_allowed=True,
@@ -50,7 +50,7 @@ class LoadBalancer(Resource):
         ),
         "Instances": properties.Schema(
             properties.LIST,
-            item=_STRINGS,
+            item=STRINGS,
             update_allowed=True,
             description="Member server ids (Ref of AWS::EC2::Instance).",
         ),
@@ -72,14 +72,14 @@ class LoadBalancer(Resource):
                         properties.STRING, required=True, allowed_values=("TCP", "HTTP")
                     ),
                     "SSLCertificateId": properties.Schema(properties.STRING),
-                    "PolicyNames": properties.Schema(properties.LIST, item=_STRINGS),
+                    "PolicyNames": properties.Schema(properties.LIST, item=STRINGS),
                 },
             ),
         ),
         "SecurityGroups": properties.Schema(
-            properties.LIST, item=_STRINGS, description="Security groups of the haproxy server."
+            properties.LIST, item=STRINGS, description="Security groups of the haproxy server."
         ),
-        "Subnets": properties.Schema(properties.LIST, item=_STRINGS, description="Not supported."),
+        "Subnets": properties.Schema(properties.LIST, item=STRINGS, description="Not supported."),
     }
     attributes_schema = {
         "CanonicalHostedZoneName": attributes.Attribute("Not supported: empty."),

@@ -15,13 +15,13 @@ from heat.engine import attributes, properties
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources.aws.autoscaling.members import GroupFailed, child_settled
+from heat.engine.resources.property_schemas import STRINGS
 from heat.engine.template import Template
 
 SERVER = "DatabaseInstance"
 IMAGE = "F17-x86_64-cfntools"
 ROOT_PASSWORD = "root_password"  # the resource's secret
 
-_STRINGS = properties.Schema(properties.STRING)
 _SCRIPT = """#!/bin/bash -v
 yum install -y mysql mysql-server
 systemctl enable mysqld.service
@@ -97,7 +97,7 @@ class DBInstance(Resource):
         "Engine": properties.Schema(properties.STRING, required=True, allowed_values=("MySQL",)),
         "Port": properties.Schema(properties.INTEGER, default=3306, min=1, max=65535),
         "DBSecurityGroups": properties.Schema(
-            properties.LIST, item=_STRINGS, description="Security groups of the server."
+            properties.LIST, item=STRINGS, description="Security groups of the server."
         ),
         "KeyName": properties.Schema(properties.STRING, description="Keypair of the server."),
         "DBSnapshotIdentifier": properties.Schema(properties.STRING, description="Not supported."),

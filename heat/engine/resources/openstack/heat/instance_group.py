@@ -12,7 +12,7 @@ from heat.engine import attributes, properties
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
 from heat.engine.resources.aws.autoscaling.group import Group, RollingPolicy
-from heat.engine.resources.aws.ec2.instance import _key_value_list
+from heat.engine.resources.property_schemas import key_value_list
 
 _STRINGS = properties.Schema(properties.STRING)
 ROLLING_UPDATE = "RollingUpdate"
@@ -39,7 +39,7 @@ class InstanceGroup(Resource):
             update_allowed=True,
             description="AWS::ElasticLoadBalancing::LoadBalancer resources of this stack.",
         ),
-        "Tags": _key_value_list("Tags, given to every member as server metadata.", True),
+        "Tags": key_value_list("Tags, given to every member as server metadata.", True),
     }
     attributes_schema = {
         "InstanceList": attributes.Attribute("The members' IP addresses, comma-separated."),
