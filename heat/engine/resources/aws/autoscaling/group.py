@@ -12,6 +12,7 @@ import re
 
 from heat.common.exception import InvalidInput
 from heat.engine.findings import format_path
+from heat.engine.resources import child_stack
 from heat.engine.resources.aws.autoscaling import members as members_mod
 from heat.engine.resources.aws.autoscaling.members import (
     ApplyMembers,
@@ -165,17 +166,7 @@ class Group:
     # -- delete --
 
     def start_delete(self) -> None:
-        child = self.plugin.data.get("nested")
-        if child:
-            self.plugin.context.stacks.delete(child)
+        child_stack.start_delete(self.plugin.context, self.plugin.data.get("nested"))
 
     def delete_complete(self) -> bool:
-        child = self.plugin.data.get("nested")
-        if not child:
-            return True
-        state = self.plugin.context.stacks.state(child)
-        if state is None or state[:2] == ("DELETE", "COMPLETE"):
-            return True
-        if state[1] == "FAILED":
-            raise members_mod.GroupFailed(f"nested stack {child}: {state[2]}")
-        return False
+        return child_stack.delete_complete(self.plugin.context, self.plugin.data.get("nested"))

@@ -21,15 +21,12 @@ from collections import deque
 
 from heat.common.exception import InvalidInput, StackInProgress
 from heat.engine.findings import format_path
+from heat.engine.resources import child_stack
 from heat.engine.template import Template
 
 MEMBER_TYPE = "AWS::EC2::Instance"
 LAUNCH_CONFIG_TYPE = "AWS::AutoScaling::LaunchConfiguration"
 MEMBER_PREFIX = "Member"
-
-
-class GroupFailed(InvalidInput):
-    """A child stack of the group did not reach the state the group waited for."""
 
 
 # -- the stack around the group ---------------------------------------------------------------
@@ -178,18 +175,6 @@ class Plan:
             self.current = None
 
 
-def child_settled(context, child_id: str, action: str) -> bool:
-    """True once the child stack's `action` is COMPLETE; GroupFailed if it failed."""
-    state = context.stacks.state(child_id)
-    if state is None:
-        raise GroupFailed(f"nested stack {child_id} is gone")
-    if state[:2] == (action, "COMPLETE"):
-        return True
-    if state[1] == "IN_PROGRESS":
-        return False
-    raise GroupFailed(f"nested stack {child_id}: {state[2]}")
-
-
 class ApplyMembers:
     """Write the member list into the child stack (creating the child the first time).
 
@@ -217,7 +202,7 @@ class ApplyMembers:
             self.action = "UPDATE"
 
     def done(self) -> bool:
-        return child_settled(
+        return child_stack.settled(
             self.group.plugin.context, self.group.plugin.data["nested"], self.action
         )
 
@@ -249,7 +234,7 @@ class NotifyLoadBalancers:
                 self.children.append(child)
         if self.waiting:
             return False
-        self.children = [c for c in self.children if not child_settled(context, c, "UPDATE")]
+        self.children = [c for c in self.children if not child_stack.settled(context, c, "UPDATE")]
         return not self.children
 
 

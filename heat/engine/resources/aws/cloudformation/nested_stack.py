@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from heat.common.exception import InvalidInput
 from heat.engine import attributes, properties
-from heat.engine.resource import Resource
+from heat.engine.resources.child_stack import ChildStackResource
 
 
-class NestedStackFailed(InvalidInput):
-    """The child stack did not reach the state its parent's resource waited for."""
-
-
-class NestedStack(Resource):
+class NestedStack(ChildStackResource):
     """Creates a child stack and waits for it; `Outputs.X` are the child's outputs.
 
     An update of the parent updates the child in place (it is never recreated); deleting
@@ -45,62 +41,20 @@ class NestedStack(Resource):
         return {key: _text(value) for key, value in values.items()}
 
     def handle_create(self):
-        stacks = self.context.stacks
-        text = stacks.fetch(self.properties["TemplateURL"])
-        self.physical_id = stacks.create(
-            self.name,
-            text,
-            self._parameters(self.properties),
-            self.properties["TimeoutInMinutes"],
-        )
-        return None
-
-    def check_create_complete(self, token) -> bool:
-        return self._settled("CREATE")
+        props = self.properties
+        text = self.context.stacks.fetch(props["TemplateURL"])
+        self.create_child(text, self._parameters(props), props["TimeoutInMinutes"])
 
     def handle_update(self, new_properties, changed):
-        stacks = self.context.stacks
-        text = stacks.fetch(new_properties["TemplateURL"])
-        stacks.update(
-            self.physical_id,
-            text,
-            self._parameters(new_properties),
-            new_properties["TimeoutInMinutes"],
+        text = self.context.stacks.fetch(new_properties["TemplateURL"])
+        self.update_child(
+            text, self._parameters(new_properties), new_properties["TimeoutInMinutes"]
         )
         self.properties = new_properties
-        return None
-
-    def check_update_complete(self, token) -> bool:
-        return self._settled("UPDATE")
-
-    def handle_delete(self):
-        if self.physical_id:
-            self.context.stacks.delete(self.physical_id)
-        return None
-
-    def check_delete_complete(self, token) -> bool:
-        if not self.physical_id:
-            return True
-        state = self.context.stacks.state(self.physical_id)
-        if state is None or state[:2] == ("DELETE", "COMPLETE"):
-            return True
-        if state[1] == "FAILED":
-            raise NestedStackFailed(f"nested stack {self.physical_id}: {state[2]}")
-        return False
-
-    def _settled(self, action: str) -> bool:
-        state = self.context.stacks.state(self.physical_id)
-        if state is None:
-            raise NestedStackFailed(f"nested stack {self.physical_id} is gone")
-        if state[:2] == (action, "COMPLETE"):
-            return True
-        if state[1] == "IN_PROGRESS":
-            return False
-        raise NestedStackFailed(f"nested stack {self.physical_id}: {state[2]}")
 
     def resolve_attribute(self, name: str):
         _, _, output = name.partition(".")
-        outputs = self.context.stacks.outputs(self.physical_id)
+        outputs = self.child_outputs()
         if output not in outputs:
             raise InvalidInput(f'{self.name}: the nested stack has no output "{output}"')
         return outputs[output]

@@ -15,9 +15,8 @@ from heat.common.exception import InvalidInput, NotFound, NotSupported
 from heat.engine import attributes, properties
 from heat.engine.findings import format_path
 from heat.engine.properties import Properties
-from heat.engine.resource import Resource
-from heat.engine.resources.aws.autoscaling.members import GroupFailed, child_settled
 from heat.engine.resources.aws.elb import haproxy
+from heat.engine.resources.child_stack import ChildStackResource
 from heat.engine.resources.property_schemas import STRINGS
 from heat.engine.template import Template
 
@@ -30,7 +29,7 @@ HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 _INT = properties.Schema(properties.INTEGER, required=True, min=0)
 
 
-class LoadBalancer(Resource):
+class LoadBalancer(ChildStackResource):
     """A haproxy server in front of Instances (or an auto scaling group's members)."""
 
     type_name = "AWS::ElasticLoadBalancing::LoadBalancer"
@@ -183,36 +182,14 @@ class LoadBalancer(Resource):
             )
         instances = list(props["Instances"] or [])
         self.data["instances"] = instances
-        self.physical_id = self.context.stacks.create(
-            self.name, Template(self.child_template(props, instances)), {}
-        )
-
-    def check_create_complete(self, token) -> bool:
-        return child_settled(self.context, self.physical_id, "CREATE")
+        self.create_child(Template(self.child_template(props, instances)), {})
 
     def handle_update(self, new_properties, changed):
         if "Instances" in changed:
             self.data["instances"] = list(new_properties["Instances"] or [])
         template = self.child_template(new_properties, self.data.get("instances") or [])
-        self.context.stacks.update(self.physical_id, Template(template), {})
+        self.update_child(Template(template), {})
         self.properties = new_properties
-
-    def check_update_complete(self, token) -> bool:
-        return child_settled(self.context, self.physical_id, "UPDATE")
-
-    def handle_delete(self):
-        if self.physical_id:
-            self.context.stacks.delete(self.physical_id)
-
-    def check_delete_complete(self, token) -> bool:
-        if not self.physical_id:
-            return True
-        state = self.context.stacks.state(self.physical_id)
-        if state is None or state[:2] == ("DELETE", "COMPLETE"):
-            return True
-        if state[1] == "FAILED":
-            raise GroupFailed(f"nested stack {self.physical_id}: {state[2]}")
-        return False
 
     def reference_id(self):
         return self.name
@@ -220,7 +197,7 @@ class LoadBalancer(Resource):
     def resolve_attribute(self, name):
         if name != "DNSName":
             return ""
-        return self.context.stacks.outputs(self.physical_id).get("PublicIp")
+        return self.child_outputs().get("PublicIp")
 
 
 def _file(content, mode: str = "000644") -> dict:

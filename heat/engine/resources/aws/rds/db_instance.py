@@ -13,8 +13,7 @@ import secrets
 from heat.common.exception import NotSupported
 from heat.engine import attributes, properties
 from heat.engine.findings import format_path
-from heat.engine.resource import Resource
-from heat.engine.resources.aws.autoscaling.members import GroupFailed, child_settled
+from heat.engine.resources.child_stack import ChildStackResource
 from heat.engine.resources.property_schemas import STRINGS
 from heat.engine.template import Template
 
@@ -77,7 +76,7 @@ def child_template(instance_type: str, key_name: str | None, groups) -> dict:
     }
 
 
-class DBInstance(Resource):
+class DBInstance(ChildStackResource):
     """A MySQL database on its own server."""
 
     type_name = "AWS::RDS::DBInstance"
@@ -131,29 +130,12 @@ class DBInstance(Resource):
             "Port": str(props["Port"]),
         }
         template = child_template(flavor, props["KeyName"], props["DBSecurityGroups"])
-        self.physical_id = self.context.stacks.create(self.name, Template(template), parameters)
-
-    def check_create_complete(self, token) -> bool:
-        return child_settled(self.context, self.physical_id, "CREATE")
-
-    def handle_delete(self):
-        if self.physical_id:
-            self.context.stacks.delete(self.physical_id)
-
-    def check_delete_complete(self, token) -> bool:
-        if not self.physical_id:
-            return True
-        state = self.context.stacks.state(self.physical_id)
-        if state is None or state[:2] == ("DELETE", "COMPLETE"):
-            return True
-        if state[1] == "FAILED":
-            raise GroupFailed(f"nested stack {self.physical_id}: {state[2]}")
-        return False
+        self.create_child(Template(template), parameters)
 
     def resolve_attribute(self, name):
         if name == "Endpoint.Port":
             return str(self.properties["Port"])
-        return self.context.stacks.outputs(self.physical_id).get("PublicIp")
+        return self.child_outputs().get("PublicIp")
 
 
 RESOURCE_TYPES = (DBInstance,)
