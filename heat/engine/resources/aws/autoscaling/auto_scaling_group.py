@@ -10,30 +10,22 @@ the member list after every change. Its Ref is the group's name.
 from __future__ import annotations
 
 from heat.common.exception import NotSupported
-from heat.engine import attributes, properties
+from heat.engine import properties
 from heat.engine.findings import format_path
-from heat.engine.resource import Resource
-from heat.engine.resources import servers
-from heat.engine.resources.aws.autoscaling.group import Group, RollingPolicy
+from heat.engine.resources.aws.autoscaling import group
 from heat.engine.resources.aws.autoscaling.members import check_sizes
-
-_STRINGS = properties.Schema(properties.STRING)
-ROLLING_UPDATE = "AutoScalingRollingUpdate"
-METERING_TAG = "metering.AutoScalingGroupName"
+from heat.engine.resources.property_schemas import STRINGS
 
 
-class AutoScalingGroup(Resource):
+class AutoScalingGroup(group.MemberGroup):
     """A group of instances that scaling policies resize."""
 
     type_name = "AWS::AutoScaling::AutoScalingGroup"
     description = "Instances of a launch configuration, between MinSize and MaxSize of them."
+    metering_tag = "metering.AutoScalingGroupName"
+    rolling_update_key = "AutoScalingRollingUpdate"
     properties_schema = {
-        "LaunchConfigurationName": properties.Schema(
-            properties.STRING,
-            required=True,
-            update_allowed=True,
-            description="The Ref of an AWS::AutoScaling::LaunchConfiguration of this stack.",
-        ),
+        "LaunchConfigurationName": group.LAUNCH_CONFIGURATION_NAME,
         "MinSize": properties.Schema(properties.INTEGER, required=True, min=0, update_allowed=True),
         "MaxSize": properties.Schema(properties.INTEGER, required=True, min=0, update_allowed=True),
         "DesiredCapacity": properties.Schema(properties.INTEGER, min=0, update_allowed=True),
@@ -43,39 +35,15 @@ class AutoScalingGroup(Resource):
             update_allowed=True,
             description="Seconds after a scaling activity before a policy may scale again.",
         ),
-        "AvailabilityZones": properties.Schema(properties.LIST, item=_STRINGS),
-        "LoadBalancerNames": properties.Schema(
-            properties.LIST,
-            item=_STRINGS,
-            update_allowed=True,
-            description="AWS::ElasticLoadBalancing::LoadBalancer resources of this stack.",
-        ),
+        "AvailabilityZones": group.AVAILABILITY_ZONES,
+        "LoadBalancerNames": group.LOAD_BALANCER_NAMES,
         "VPCZoneIdentifier": properties.Schema(
-            properties.LIST, item=_STRINGS, description="Not supported."
+            properties.LIST, item=STRINGS, description="Not supported."
         ),
         "HealthCheckGracePeriod": properties.Schema(properties.INTEGER, min=0),
         "HealthCheckType": properties.Schema(properties.STRING, allowed_values=("EC2", "ELB")),
-        "Tags": properties.Schema(
-            properties.LIST,
-            update_allowed=True,
-            description="Tags, given to every member as server metadata.",
-            item=properties.Schema(
-                properties.MAP,
-                keys={
-                    "Key": properties.Schema(properties.STRING, required=True),
-                    "Value": properties.Schema(properties.STRING, required=True),
-                    "PropagateAtLaunch": properties.Schema(properties.BOOLEAN),
-                },
-            ),
-        ),
+        "Tags": group.tags_schema({"PropagateAtLaunch": properties.Schema(properties.BOOLEAN)}),
     }
-    attributes_schema = {
-        "InstanceList": attributes.Attribute("The members' IP addresses, comma-separated."),
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.group = Group(self, METERING_TAG)
 
     def _sizes(self, props) -> tuple[int, int]:
         minimum, maximum = int(props["MinSize"]), int(props["MaxSize"])
@@ -92,12 +60,7 @@ class AutoScalingGroup(Resource):
             )
         minimum, _ = self._sizes(props)
         desired = props["DesiredCapacity"]
-        capacity = minimum if desired is None else int(desired)
-        self.physical_id = servers.server_name(self.context.stack_name, self.name)
-        return self.group.create_plan(props, capacity, props["LoadBalancerNames"] or [])
-
-    def check_create_complete(self, plan) -> bool:
-        return plan.run()
+        return self.create_members(minimum if desired is None else int(desired))
 
     def handle_update(self, new_properties, changed):
         minimum, maximum = self._sizes(new_properties)
@@ -107,30 +70,7 @@ class AutoScalingGroup(Resource):
             capacity = int(desired)
         else:
             capacity = min(max(current, minimum), maximum)
-        rolling = RollingPolicy.from_update_policy(
-            getattr(self, "update_policy", None), ROLLING_UPDATE, self.name
-        )
-        plan = self.group.update_plan(
-            new_properties,
-            capacity,
-            maximum,
-            new_properties["LoadBalancerNames"] or [],
-            rolling,
-        )
-        self.properties = new_properties
-        return plan
-
-    def check_update_complete(self, plan) -> bool:
-        return plan.run()
-
-    def handle_delete(self):
-        self.group.start_delete()
-
-    def check_delete_complete(self, token) -> bool:
-        return self.group.delete_complete()
-
-    def resolve_attribute(self, name):
-        return self.group.instance_list()
+        return self.update_members(new_properties, capacity, maximum)
 
     # -- what scaling policies use --
 

@@ -1,18 +1,24 @@
 """What AutoScalingGroup and InstanceGroup share: their members, resizing, rolling updates.
 
-A plugin owns a `Group` (composition, not a base class) and turns its own properties into
-calls: `create_plan(capacity)`, `resize_plan(capacity)`, `update_plan(...)`. A plan is run
-from the plugin's check hooks (members.Plan), one child stack operation at a time.
+Both plugins derive from `MemberGroup`, which declares what they have in common (the
+launch configuration, load balancers and tags properties, the InstanceList attribute) and
+implements the lifecycle hooks by running the plans of the `Group` it owns. A plugin turns
+its own sizing properties into `create_members(capacity)` and `update_members(...)`; the
+Group (composed, not inherited) makes the plans, run from the check hooks (members.Plan) one
+child stack operation at a time.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from typing import ClassVar
 
 from heat.common.exception import InvalidInput
+from heat.engine import attributes, properties
 from heat.engine.findings import format_path
-from heat.engine.resources import child_stack
+from heat.engine.resource import Resource
+from heat.engine.resources import child_stack, servers
 from heat.engine.resources.aws.autoscaling import members as members_mod
 from heat.engine.resources.aws.autoscaling.members import (
     ApplyMembers,
@@ -20,6 +26,17 @@ from heat.engine.resources.aws.autoscaling.members import (
     NotifyLoadBalancers,
     Pause,
     Plan,
+)
+from heat.engine.resources.property_schemas import STRINGS, key_value_list, stack_reference
+
+# The properties both group types declare, and read here.
+LAUNCH_CONFIGURATION_NAME = stack_reference(members_mod.LAUNCH_CONFIG_TYPE, update_allowed=True)
+AVAILABILITY_ZONES = properties.Schema(properties.LIST, item=STRINGS)
+LOAD_BALANCER_NAMES = properties.Schema(
+    properties.LIST,
+    item=STRINGS,
+    update_allowed=True,
+    description="AWS::ElasticLoadBalancing::LoadBalancer resources of this stack.",
 )
 
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
@@ -32,6 +49,15 @@ def pause_seconds(text: str, where: tuple) -> int:
         raise InvalidInput(f'{format_path(where)}: "{text}" is not a duration like PT1M30S')
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return hours * 3600 + minutes * 60 + seconds
+
+
+def tags_schema(extra_keys=None) -> properties.Schema:
+    """Tags: Key/Value items (and `extra_keys`) that every member gets as server metadata."""
+    return key_value_list(
+        "Tags, given to every member as server metadata.",
+        update_allowed=True,
+        extra_keys=extra_keys,
+    )
 
 
 class RollingPolicy:
@@ -170,3 +196,60 @@ class Group:
 
     def delete_complete(self) -> bool:
         return child_stack.delete_complete(self.plugin.context, self.plugin.data.get("nested"))
+
+
+def _load_balancers(props) -> list[str]:
+    return props["LoadBalancerNames"] or []
+
+
+class MemberGroup(Resource):
+    """The base of the group plugins: lifecycle hooks that run their Group's plans.
+
+    A subclass declares its properties (LaunchConfigurationName, LoadBalancerNames and Tags
+    among them: the Group reads those), the `metering_tag` naming the group on its members
+    and the UpdatePolicy key of its rolling updates, and implements handle_create and
+    handle_update by sizing the group from its own properties.
+    """
+
+    attributes_schema = {
+        "InstanceList": attributes.Attribute("The members' IP addresses, comma-separated."),
+    }
+    metering_tag: ClassVar[str]
+    rolling_update_key: ClassVar[str]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = Group(self, self.metering_tag)
+
+    def create_members(self, capacity: int) -> Plan:
+        """handle_create's plan: the first `capacity` members."""
+        props = self.properties
+        self.physical_id = servers.server_name(self.context.stack_name, self.name)
+        return self.group.create_plan(props, capacity, _load_balancers(props))
+
+    def update_members(self, new_properties, capacity: int, max_size: int) -> Plan:
+        """handle_update's plan: resize to `capacity`, then roll members onto a new launch
+        configuration per the UpdatePolicy (`max_size` bounds MinInstancesInService)."""
+        rolling = RollingPolicy.from_update_policy(
+            getattr(self, "update_policy", None), self.rolling_update_key, self.name
+        )
+        plan = self.group.update_plan(
+            new_properties, capacity, max_size, _load_balancers(new_properties), rolling
+        )
+        self.properties = new_properties
+        return plan
+
+    def check_create_complete(self, plan) -> bool:
+        return plan.run()
+
+    def check_update_complete(self, plan) -> bool:
+        return plan.run()
+
+    def handle_delete(self):
+        self.group.start_delete()
+
+    def check_delete_complete(self, token) -> bool:
+        return self.group.delete_complete()
+
+    def resolve_attribute(self, name):
+        return self.group.instance_list()

@@ -254,6 +254,27 @@ def test_min_instances_in_service_must_be_below_max_size(cloud_engine, ctx):
     )
 
 
+def test_instance_group_rolls_out_per_its_rolling_update_policy(cloud_engine, ctx):
+    # Its UpdatePolicy key is RollingUpdate, and MinInstancesInService may be up to Size.
+    resources = {
+        "Config": launch_config(),
+        "Group": {
+            "Type": "OS::Heat::InstanceGroup",
+            "Properties": {"LaunchConfigurationName": {"Ref": "Config"}, "Size": "2"},
+        },
+    }
+    stack_id = create(cloud_engine, ctx, "igroll", template(resources), disable_rollback=True)["id"]
+    resources["Config"]["Properties"]["InstanceType"] = "m1.small"
+    resources["Group"]["UpdatePolicy"] = {"RollingUpdate": {"MinInstancesInService": "3"}}
+    cloud_engine.update_stack(ctx, stack_id, template(resources))
+    assert cloud_engine.wait(stack_id, 30)
+    group_row = cloud_engine.show_resource(ctx, stack_id, "Group")
+    assert group_row["resource_status_reason"] == (
+        "UPDATE failed: Resources.Group.UpdatePolicy: MinInstancesInService (3) must be less "
+        "than the group's maximum size (3)"
+    )
+
+
 def test_instance_group_has_size_members_and_resizes(cloud_engine, ctx, nova):
     def text(size):
         return template(
