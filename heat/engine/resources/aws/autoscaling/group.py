@@ -39,6 +39,16 @@ LOAD_BALANCER_NAMES = properties.Schema(
     description="AWS::ElasticLoadBalancing::LoadBalancer resources of this stack.",
 )
 
+
+def tags_schema(extra_keys=None) -> properties.Schema:
+    """Tags: Key/Value items (and `extra_keys`) that every member gets as server metadata."""
+    return key_value_list(
+        "Tags, given to every member as server metadata.",
+        update_allowed=True,
+        extra_keys=extra_keys,
+    )
+
+
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 
 
@@ -49,15 +59,6 @@ def pause_seconds(text: str, where: tuple) -> int:
         raise InvalidInput(f'{format_path(where)}: "{text}" is not a duration like PT1M30S')
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return hours * 3600 + minutes * 60 + seconds
-
-
-def tags_schema(extra_keys=None) -> properties.Schema:
-    """Tags: Key/Value items (and `extra_keys`) that every member gets as server metadata."""
-    return key_value_list(
-        "Tags, given to every member as server metadata.",
-        update_allowed=True,
-        extra_keys=extra_keys,
-    )
 
 
 class RollingPolicy:
