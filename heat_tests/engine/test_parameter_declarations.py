@@ -3,7 +3,7 @@
 import pytest
 
 from heat.engine.findings import Finding
-from heat.engine.parameters import parse_section
+from heat.engine.parameter_declarations import parse_section
 
 
 def declaration_findings(decl, name="P"):
