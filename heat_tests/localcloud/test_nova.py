@@ -95,14 +95,25 @@ def test_invalid_user_data(localcloud_session):
     }
 
 
-def test_build_then_active_with_fixed_ips(localcloud_session):
-    first = _create(localcloud_session)
-    second = _create(localcloud_session)
-    server = call(localcloud_session, "compute", "GET", f"/servers/{first}").json()["server"]
-    assert (server["status"], server["OS-EXT-STS:task_state"]) == ("BUILD", "spawning")
-    server = wait_for_status(localcloud_session, second, "ACTIVE")
-    assert server["addresses"]["private"][0]["addr"] == "10.0.0.4"
-    assert server["OS-EXT-STS:vm_state"] == "active"
+def _session(cloud):
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3
+
+    return ks_session.Session(auth=v3.Password(**cloud.credentials()))
+
+
+def test_build_then_active_with_fixed_ips(tmp_path):
+    # A boot delay long enough that the first server is still building when a loaded
+    # machine gets round to looking (the shared fixture's 0.05 s is not).
+    with LocalCloud(str(tmp_path), boot_delay=2) as cloud:
+        session = _session(cloud)
+        first = _create(session)
+        second = _create(session)
+        server = call(session, "compute", "GET", f"/servers/{first}").json()["server"]
+        assert (server["status"], server["OS-EXT-STS:task_state"]) == ("BUILD", "spawning")
+        server = wait_for_status(session, second, "ACTIVE")
+        assert server["addresses"]["private"][0]["addr"] == "10.0.0.4"
+        assert server["OS-EXT-STS:vm_state"] == "active"
 
 
 def test_boot_failure_shows_fault(localcloud_session):
@@ -118,10 +129,7 @@ def test_boot_failure_shows_fault(localcloud_session):
 
 def test_delete_delay_shows_deleted_then_gone(tmp_path):
     with LocalCloud(str(tmp_path), boot_delay=0, delete_delay=0.3) as cloud:
-        from keystoneauth1 import session as ks_session
-        from keystoneauth1.identity import v3
-
-        session = ks_session.Session(auth=v3.Password(**cloud.credentials()))
+        session = _session(cloud)
         server_id = _create(session)
         assert call(session, "compute", "DELETE", f"/servers/{server_id}").status_code == 204
         server = call(session, "compute", "GET", f"/servers/{server_id}").json()["server"]
