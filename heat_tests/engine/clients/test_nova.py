@@ -47,6 +47,8 @@ def test_negotiates_the_servers_maximum_microversion(nova):
 
 
 def test_create_poll_active_and_delete(localcloud, nova):
+    # Long enough that a loaded machine still sees the server building on its first look.
+    localcloud.settings.boot_delay = 1.5
     nova.session.post(
         "/v2.0/security-groups",
         json={"security_group": {"name": "web"}},
