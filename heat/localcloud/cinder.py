@@ -1,10 +1,10 @@
-"""A Cinder v3 block storage API subset: versions, microversions, volumes, snapshots, volume
-types and availability zones.
+"""A Cinder v3 block storage API subset: versions, microversions, volumes, snapshots, backups
+(heat.localcloud.cinder_backups), volume types and availability zones.
 
 Mounted at /volume; the catalog lists it as `volumev3` and `block-storage` at
 /volume/v3/{project_id}. The app authenticates requests below /volume/v3/ and leaves the
-token in `environ["localcloud.token"]`. Volumes and snapshots take `volume_delay` seconds
-to become available (and to go away); attachments are made through Nova.
+token in `environ["localcloud.token"]`. Volumes, snapshots and backups take `volume_delay`
+seconds to become available (and to go away); attachments are made through Nova.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import webob
 
 from heat.api.wsgi import json_response
 from heat.localcloud import cinder_views
+from heat.localcloud.cinder_backups import Backups
 from heat.localcloud.routing import ApiError, Service, json_body
-from heat.localcloud.volumes import Volumes, create_failure
+from heat.localcloud.volumes import Volumes, requested_failure
 
 MIN_VERSION = (3, 0)
 # The highest microversion whose response shapes this subset models.
@@ -67,6 +68,7 @@ class Cinder(Service):
         r.add("POST", "/snapshots", self.create_snapshot)
         r.add("GET", "/snapshots/{snapshot_id}", self.show_snapshot)
         r.add("DELETE", "/snapshots/{snapshot_id}", self.delete_snapshot)
+        self.backups = Backups(self)
         r.add("GET", "/types", self.list_types)
         r.add("GET", "/types/{type_id}", self.show_type)
         r.add("GET", "/os-availability-zone", self.list_zones)
@@ -211,7 +213,7 @@ class Cinder(Service):
             "created_at": now,
             "updated_at": now,
             "available_at": available_at,
-            "error_at": available_at if create_failure(metadata) else None,
+            "error_at": available_at if requested_failure(metadata, "create") else None,
         }
         self.store.put("volume", volume["id"], volume)
         return json_response({"volume": self._volume_detail(req, volume)}, 202)
@@ -235,11 +237,12 @@ class Cinder(Service):
             status = self.volumes.status(volume)
             if status not in ("available", "error") or self.volumes.snapshots(None, volume_id):
                 raise ApiError(400, _DELETE_REFUSED)
-            self._start_deleting(volume)
+            self.start_deleting(volume)
             self.store.put("volume", volume_id, volume)
         return json_response(None, 202)
 
-    def _start_deleting(self, doc: dict) -> None:
+    def start_deleting(self, doc: dict) -> None:
+        """Mark a volume, snapshot or backup document `deleting` until it goes away."""
         now = self.clock()
         doc["deleting_until"] = doc["gone_at"] = now + self.settings.volume_delay
         doc["error_at"] = None
@@ -323,7 +326,7 @@ class Cinder(Service):
                     "Invalid snapshot: Volume Snapshot status must be available or error and "
                     "must not be part of a group.",
                 )
-            self._start_deleting(snapshot)
+            self.start_deleting(snapshot)
             self.store.put("snapshot", snapshot_id, snapshot)
         return json_response(None, 202)
 

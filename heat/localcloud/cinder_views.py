@@ -1,4 +1,5 @@
-"""How Cinder shows volumes, snapshots and volume types at each microversion (3.0 to 3.70).
+"""How Cinder shows volumes, snapshots, backups and volume types at each microversion (3.0 to
+3.70).
 
 Each `if version >= (3, N)` adds what microversion 3.N added; admin-only attributes are
 shown to admins only, as Cinder's default policy does.
@@ -120,6 +121,37 @@ def snapshot_detail(snapshot: dict, status: str, ctx: ViewContext) -> dict:
         view["user_id"] = snapshot["user_id"]
     if v >= (3, 65):
         view["consumes_quota"] = True
+    return view
+
+
+def backup_detail(backup: dict, status: str, has_dependents: bool, ctx: ViewContext) -> dict:
+    """A backup in GET /backups/{id} and GET /backups/detail."""
+    v = ctx.version
+    view = {
+        "id": backup["id"],
+        "name": backup["name"],
+        "description": backup["description"],
+        "status": status,
+        "size": backup["size"],
+        "object_count": backup["object_count"] if status == "available" else 0,
+        "availability_zone": backup["availability_zone"],
+        "container": backup["container"],
+        "created_at": iso_micro(backup["created_at"]),
+        "updated_at": iso_micro(backup["updated_at"]),
+        "data_timestamp": iso_micro(backup["data_timestamp"]),
+        "fail_reason": backup["fail_reason"] if status == "error" else None,
+        "volume_id": backup["volume_id"],
+        "snapshot_id": backup["snapshot_id"],
+        "is_incremental": backup["parent_id"] is not None,
+        "has_dependent_backups": has_dependents,
+        "links": ctx.links("backups", backup["id"]),
+    }
+    if v >= (3, 18) and ctx.admin:
+        view["os-backup-project-attr:project_id"] = backup["project_id"]
+    if v >= (3, 43):
+        view["metadata"] = dict(backup["metadata"])
+    if v >= (3, 56) and ctx.admin:
+        view["user_id"] = backup["user_id"]
     return view
 
 

@@ -53,8 +53,8 @@ OPTS = [
         "localcloud_volume_delay",
         default=0.5,
         min=0.0,
-        help="Seconds a new localcloud volume or snapshot stays `creating` (and a deleted one "
-        "`deleting`) before it is available (or gone).",
+        help="Seconds a new localcloud volume, snapshot or backup stays `creating` (and a "
+        "deleted one `deleting`) before it is available (or gone).",
     ),
     cfg.StrOpt(
         "localcloud_floating_range",

@@ -4,7 +4,10 @@ attaches volumes to servers).
 As with servers, no thread moves a volume along: documents record when things happen
 (`available_at`, `error_at`, `deleting_until`, `gone_at`) and the status is computed for
 "now". Whether a volume is `in-use` follows from Nova's attachment documents of servers that
-still exist, so deleting a server frees its volumes without either service telling the other.
+still exist, so deleting a server frees its volumes without either service telling the other;
+likewise a volume (or snapshot) is `backing-up` while one of its backups is `creating`, and
+returns to its own status when the backup is done, as Cinder restores its previous status.
+A backup is a document of its own: it outlives its volume.
 """
 
 from __future__ import annotations
@@ -30,15 +33,17 @@ def timed_status(doc: dict, now: float) -> str | None:
     return "available"
 
 
-def create_failure(metadata: dict) -> str | None:
-    """Why a volume with this metadata fails to create, or None."""
-    if metadata.get(FAIL_KEY) == "create":
-        return f"failure requested by volume metadata {FAIL_KEY}=create"
+def requested_failure(metadata: dict, stage: str) -> str | None:
+    """Why `stage` ("create": the volume, "backup": its backups) fails for a volume with this
+    metadata, or None."""
+    if metadata.get(FAIL_KEY) == stage:
+        return f"failure requested by volume metadata {FAIL_KEY}={stage}"
     return None
 
 
 class Volumes:
-    """Volume and snapshot documents (kinds "volume", "snapshot") and their statuses."""
+    """Volume, snapshot and backup documents (kinds "volume", "snapshot", "backup") and their
+    statuses."""
 
     def __init__(self, store: Store, clock):
         self.store = store
@@ -86,6 +91,25 @@ class Volumes:
                 found.append(snapshot)
         return found
 
+    def backup(self, project_id: str | None, backup_id: str) -> dict | None:
+        backup = self._live("backup", self.store.get("backup", backup_id))
+        if backup is None or project_id not in (None, backup["project_id"]):
+            return None
+        return backup
+
+    def backups(self, project_id: str | None, volume_id: str | None = None) -> list[dict]:
+        """The live backups of a project (None: of all), of one volume if given, oldest
+        first."""
+        found = []
+        for backup in self.store.list("backup"):
+            if project_id not in (None, backup["project_id"]):
+                continue
+            if volume_id is not None and backup["volume_id"] != volume_id:
+                continue
+            if self._live("backup", backup):
+                found.append(backup)
+        return found
+
     # -- status -----------------------------------------------------------------------------
 
     def attachments(self, volume_id: str) -> list[dict]:
@@ -101,11 +125,34 @@ class Volumes:
         return found
 
     def status(self, volume: dict) -> str:
-        """The volume's status now: creating, available, in-use, error or deleting."""
+        """The volume's status now: creating, available, in-use, backing-up, error or
+        deleting."""
         status = timed_status(volume, self.clock()) or "deleted"
         if status == "available" and self.attachments(volume["id"]):
-            return "in-use"
+            status = "in-use"
+        if status in ("available", "in-use") and self._backing_up("volume_id", volume["id"]):
+            return "backing-up"
         return status
 
     def snapshot_status(self, snapshot: dict) -> str:
-        return timed_status(snapshot, self.clock()) or "deleted"
+        status = timed_status(snapshot, self.clock()) or "deleted"
+        if status == "available" and self._backing_up("snapshot_id", snapshot["id"]):
+            return "backing-up"
+        return status
+
+    def backup_status(self, backup: dict) -> str:
+        """creating, available, error or deleting."""
+        return timed_status(backup, self.clock()) or "deleted"
+
+    def _backing_up(self, source_key: str, source_id: str) -> bool:
+        """Whether a backup taken from this volume (or snapshot) is still being made. A backup
+        of a snapshot is taken from the snapshot alone: it leaves its volume's status be."""
+        now = self.clock()
+        for backup in self.store.list("backup"):
+            if backup[source_key] != source_id:
+                continue
+            if source_key == "volume_id" and backup["snapshot_id"] is not None:
+                continue
+            if timed_status(backup, now) == "creating":
+                return True
+        return False
