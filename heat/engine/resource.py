@@ -51,6 +51,9 @@ class Resource:
         self.secrets: dict = {}
         self.metadata: dict = {}
         self.warnings: list[str] = []  # recorded as events by the engine after each hook
+        # What the event that ends a delete says instead of "state changed", for a plugin
+        # with something worth telling (what the delete kept, and where).
+        self.completion_reason: str | None = None
         self.resource_uuid: str | None = None  # the resource row's uuid, to tag cloud objects
         self.previous_attempt = False  # a create started before, by an engine that died
 

@@ -298,6 +298,7 @@ class DeleteStep:
             if self.policy == "Snapshot":
                 handler = getattr(self.plugin, "handle_snapshot_delete", handler)
             self.token = handler()
+            self.steps.save_progress(record)
         except NotFound:
             return self._done("state changed")
         except Exception as exc:
@@ -307,6 +308,8 @@ class DeleteStep:
     def check(self) -> bool:
         try:
             if not self.plugin.check_delete_complete(self.token):
+                # A long delete may learn things on the way (the id of a backup it made).
+                self.steps.save_progress(self.record)
                 return False
         except NotFound:
             pass
@@ -318,6 +321,7 @@ class DeleteStep:
     def _done(self, reason: str) -> bool:
         if self.plugin is not None:
             self.steps.save_progress(self.record)  # its warnings become events before it ends
+            reason = self.plugin.completion_reason or reason
         self.steps.transition(self.record, DELETE, COMPLETE, reason)
         return True
 

@@ -1,8 +1,9 @@
-"""CinderClient: what volumes, snapshots and volume attachments need from Cinder (and Nova's
-os-volume_attachments), over openstacksdk on the stack's keystoneauth1 session.
+"""CinderClient: what volumes, snapshots, backups and volume attachments need from Cinder (and
+Nova's os-volume_attachments), over openstacksdk on the stack's keystoneauth1 session.
 
-Nothing here waits: `volume_status`, `is_available`, `is_attached`, `is_detached` and
-`is_deleted` answer "now" and the engine's scheduler decides when to ask again.
+Nothing here waits: `volume_status`, `is_available`, `is_backup_available`, `is_attached`,
+`is_detached` and `is_deleted` answer "now" and the engine's scheduler decides when to ask
+again.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ class SnapshotStatus:
     status: str
     volume_id: str
     size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class BackupStatus:
+    """A backup as the engine needs to see it; `fail_reason` is Cinder's when it failed."""
+
+    id: str
+    name: str | None
+    status: str
+    volume_id: str
+    size: int | None
+    fail_reason: str | None
 
 
 def _volume(volume) -> VolumeStatus:
@@ -175,6 +188,60 @@ class CinderClient(SdkService):
     def is_snapshot_deleted(self, snapshot_id: str) -> bool:
         try:
             self.snapshot_status(snapshot_id)
+        except CloudNotFound:
+            return True
+        return False
+
+    # -- backups ----------------------------------------------------------------------------
+
+    def create_backup(
+        self, volume_id: str, *, name: str | None = None, description: str | None = None
+    ) -> str:
+        """Ask for a full backup of an available volume; returns its id at once (it is
+        `creating`, and the volume `backing-up`). Unlike a snapshot, a backup does not keep
+        the volume from being deleted once it is available."""
+        attrs = {"volume_id": volume_id, "name": name, "description": description}
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        backup = self._call(
+            "create backup",
+            lambda: self.conn.block_storage.create_backup(**attrs),
+            idempotent=False,
+        )
+        return backup.id
+
+    def backup_status(self, backup_id: str) -> BackupStatus:
+        """The backup now; CloudNotFound if it does not exist (any more)."""
+        backup = self._call(
+            "show backup",
+            lambda: self.conn.block_storage.get_backup(backup_id),
+            not_found=("backup", backup_id),
+        )
+        return BackupStatus(
+            backup.id, backup.name, backup.status, backup.volume_id, backup.size, backup.fail_reason
+        )
+
+    def is_backup_available(self, backup_id: str) -> bool:
+        """True once the backup is available, False while it is made; CloudRequestFailed with
+        Cinder's reason if it went to error."""
+        status = self.backup_status(backup_id)
+        if status.status == "error":
+            reason = status.fail_reason or "Cinder gave no reason"
+            raise CloudRequestFailed(
+                f"Backup {backup_id} of volume {status.volume_id} went to status error: {reason}"
+            )
+        return status.status == "available"
+
+    def delete_backup(self, backup_id: str) -> None:
+        """Ask Cinder to delete a backup; CloudNotFound if it is gone."""
+        self._call(
+            "delete backup",
+            lambda: self.conn.block_storage.delete_backup(backup_id, ignore_missing=False),
+            not_found=("backup", backup_id),
+        )
+
+    def is_backup_deleted(self, backup_id: str) -> bool:
+        try:
+            self.backup_status(backup_id)
         except CloudNotFound:
             return True
         return False

@@ -7,7 +7,13 @@ import time
 import pytest
 
 from heat.common.exception import NotFound
-from heat.engine.clients.cinder import Attachment, CinderClient, SnapshotStatus, VolumeStatus
+from heat.engine.clients.cinder import (
+    Attachment,
+    BackupStatus,
+    CinderClient,
+    SnapshotStatus,
+    VolumeStatus,
+)
 from heat.engine.clients.errors import CloudNotFound, CloudRequestFailed, RetryPolicy
 from heat.engine.clients.nova import NovaClient
 from heat.engine.clients.session import CloudCredentials, make_session
@@ -152,6 +158,47 @@ def test_snapshots_and_volumes_from_them(cinder):
     poll(lambda: cinder.is_deleted(volume_id))
 
 
+def test_a_backup_outlives_its_volume(localcloud, cinder):
+    localcloud.settings.volume_delay = 0.2
+    volume_id = cinder.create_volume(2, name="data")
+    poll(lambda: cinder.is_available(volume_id))
+    backup_id = cinder.create_backup(volume_id, name="last", description="before deletion")
+    assert cinder.backup_status(backup_id) == BackupStatus(
+        backup_id, "last", "creating", volume_id, 2, None
+    )
+    assert cinder.is_backup_available(backup_id) is False
+    assert cinder.volume_status(volume_id).status == "backing-up"
+    poll(lambda: cinder.is_backup_available(backup_id))
+
+    cinder.delete_volume(volume_id)
+    poll(lambda: cinder.is_deleted(volume_id))
+    assert cinder.backup_status(backup_id).status == "available"
+    cinder.delete_backup(backup_id)
+    poll(lambda: cinder.is_backup_deleted(backup_id))
+    with pytest.raises(CloudNotFound) as raised:
+        cinder.backup_status(backup_id)
+    assert raised.value.message == f'unknown backup "{backup_id}"'
+
+
+def test_a_failed_backup_carries_cinders_reason(cinder):
+    volume_id = cinder.create_volume(1, metadata={"localcloud:fail": "backup"})
+    poll(lambda: cinder.is_available(volume_id))
+    backup_id = cinder.create_backup(volume_id)
+    with pytest.raises(CloudRequestFailed) as raised:
+        poll(lambda: cinder.is_backup_available(backup_id))
+    assert raised.value.message == (
+        f"Backup {backup_id} of volume {volume_id} went to status error: failure requested by "
+        "volume metadata localcloud:fail=backup"
+    )
+    with pytest.raises(CloudRequestFailed) as raised:
+        cinder.create_backup("0e0c7d5a-0000-4000-8000-000000000000")
+    assert (raised.value.http_status, raised.value.message) == (
+        404,
+        "Cinder: failed to create backup: Volume 0e0c7d5a-0000-4000-8000-000000000000 could not "
+        "be found.",
+    )
+
+
 def test_transient_failures_are_retried(localcloud, cinder, sleeps):
     localcloud.inject_fault(r"/volume/v3/[^/]+/volumes$", method="POST", status=503)
     volume_id = cinder.create_volume(1)
@@ -161,3 +208,16 @@ def test_transient_failures_are_retried(localcloud, cinder, sleeps):
         cinder.volume_status(volume_id)
     assert raised.value.http_status == 502
     assert sleeps.delays == [0.25, 0.25, 0.5]
+
+
+def test_transient_backup_failures_are_retried(localcloud, cinder, sleeps):
+    volume_id = cinder.create_volume(1)
+    poll(lambda: cinder.is_available(volume_id))
+    # A 503 says Cinder did not take the request: repeating even a create is safe.
+    localcloud.inject_fault(r"/volume/v3/[^/]+/backups$", method="POST", status=503)
+    backup_id = cinder.create_backup(volume_id)
+    assert sleeps.delays == [0.25]
+    localcloud.inject_fault(r"/volume/v3/[^/]+/backups/", method="GET", status=502, times=2)
+    poll(lambda: cinder.is_backup_available(backup_id))
+    assert sleeps.delays == [0.25, 0.25, 0.5]
+    assert len(list(cinder.conn.block_storage.backups())) == 1

@@ -3,10 +3,14 @@
 Nothing here waits: each check asks Cinder once ("available yet?", "gone yet?") and the
 engine's timers decide when to ask again.
 
-DeletionPolicy Snapshot takes a Cinder snapshot and keeps it. Cinder refuses to delete a
-volume that has snapshots (a snapshot lives on its volume, unlike an EBS one), so the volume
-is kept with it; both ids are in the resource's data and in a warning event. Deleting the
-snapshot and then the volume is the operator's call.
+DeletionPolicy Snapshot keeps the volume's data and deletes the volume, as EC2 does. The
+copy is a Cinder backup, not a Cinder snapshot: a snapshot lives on its volume and Cinder
+refuses to delete a volume that has one, while a backup is kept apart and outlives it. The
+delete waits for the volume to be idle, backs it up (the backup's id goes into the resource's
+data at once), waits for the backup to be available, then deletes the volume; the event that
+ends the delete names the backup. A backup that fails fails the delete with Cinder's reason
+and keeps the volume; deleting again makes a new backup. A volume in status error has no data
+worth keeping and is deleted without one.
 """
 
 from __future__ import annotations
@@ -20,8 +24,17 @@ from heat.engine.findings import format_path
 from heat.engine.resource import Resource
 from heat.engine.resources import servers
 
-# Cinder refuses to delete a volume in these; the delete waits for them to pass.
-_BUSY = ("creating", "attaching", "detaching", "downloading", "uploading", "extending")
+# Cinder refuses to delete (or back up) a volume in these; the delete waits for them to pass.
+_BUSY = (
+    "creating",
+    "attaching",
+    "detaching",
+    "downloading",
+    "uploading",
+    "extending",
+    "backing-up",
+    "restoring-backup",
+)
 
 
 def _cinder(plugin):
@@ -87,35 +100,68 @@ class Volume(Resource):
         return {"phase": "delete"}
 
     def handle_snapshot_delete(self):
+        """DeletionPolicy Snapshot: back the volume up, then delete it (see the module doc)."""
         if self.physical_id is None:
             return None
-        name = servers.server_name(self.context.stack_name, self.name)
-        snapshot_id = _cinder(self).create_snapshot(
-            self.physical_id, name=name, description=f"DeletionPolicy Snapshot of {self.name}"
-        )
-        self.data["snapshot_id"] = snapshot_id
-        return {"phase": "snapshot", "snapshot_id": snapshot_id}
+        return {"phase": "backup"}
 
     def check_delete_complete(self, token) -> bool:
         if token is None:
             return True
+        # CloudNotFound (the volume is gone already) is a finished delete for the engine.
         cinder = _cinder(self)
-        if token["phase"] == "snapshot":
-            if not cinder.is_snapshot_available(token["snapshot_id"]):
+        if token["phase"] == "backup" and not self._back_up(cinder, token):
+            return False
+        if token["phase"] == "backing-up":
+            # Raises with Cinder's reason if the backup failed: the volume stays.
+            if not cinder.is_backup_available(token["backup_id"]):
                 return False
-            self.warn(
-                f"snapshot {token['snapshot_id']} of volume {self.physical_id} taken; Cinder "
-                "keeps a volume while it has snapshots, so the volume is kept too"
+            self.completion_reason = (
+                f"volume {self.physical_id} backed up to backup {token['backup_id']}, then deleted"
             )
-            return True
+            token["phase"] = "delete"
         if token["phase"] == "delete":
-            # CloudNotFound (gone already) is a finished delete for the engine.
             if cinder.volume_status(self.physical_id).status in _BUSY:
                 return False
             cinder.delete_volume(self.physical_id)
             token["phase"] = "wait"
             return False
         return cinder.is_deleted(self.physical_id)
+
+    def _back_up(self, cinder, token) -> bool:
+        """Start the backup once the volume is idle; False while it is not."""
+        status = cinder.volume_status(self.physical_id).status
+        if status in _BUSY:
+            return False
+        if status == "error":
+            self.warn(
+                f"volume {self.physical_id} is in status error: nothing to back up, deleting "
+                "it without a backup"
+            )
+            token["phase"] = "delete"
+            return True
+        backup_id = self._backup_in_hand(cinder)
+        if backup_id is None:
+            backup_id = cinder.create_backup(
+                self.physical_id,
+                name=servers.server_name(self.context.stack_name, self.name),
+                description=f"DeletionPolicy Snapshot of {self.name}",
+            )
+            self.data["backup_id"] = backup_id
+        token.update(phase="backing-up", backup_id=backup_id)
+        return True
+
+    def _backup_in_hand(self, cinder) -> str | None:
+        """The backup an earlier attempt of this delete made, if it is still good: an engine
+        that died while waiting for it leaves its id in the resource's data."""
+        backup_id = self.data.get("backup_id")
+        if backup_id is None:
+            return None
+        try:
+            status = cinder.backup_status(backup_id).status
+        except CloudNotFound:
+            return None
+        return backup_id if status in ("creating", "available") else None
 
 
 class VolumeAttachment(Resource):

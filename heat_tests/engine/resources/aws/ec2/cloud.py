@@ -68,6 +68,10 @@ def snapshots(conn) -> list:
     return list(conn.block_storage.snapshots())
 
 
+def backups(conn) -> list:
+    return list(conn.block_storage.backups())
+
+
 def resources(engine, ctx, stack) -> dict:
     """resource name -> (status, physical id)."""
     return {

@@ -3,11 +3,13 @@
 over HTTP, attachments through Nova)."""
 
 import re
+import time
 
 import pytest
 
 from heat.common.exception import TemplateError
 from heat_tests.engine.resources.aws.ec2.cloud import (  # noqa: F401 - conn is a fixture
+    backups,
     conn,
     instance,
     outputs,
@@ -118,28 +120,102 @@ def test_a_new_size_replaces_the_volume(cloud_engine, ctx, conn):
     assert volumes(conn) == []
 
 
-def test_deletion_policy_snapshot_keeps_one_snapshot(cloud_engine, ctx, conn):
-    data = {**volume(Size=1), "DeletionPolicy": "Snapshot"}
+def test_deletion_policy_snapshot_backs_the_volume_up_then_deletes_it(cloud_engine, ctx, conn):
+    data = {**volume(Size=2), "DeletionPolicy": "Snapshot"}
     stack = create(cloud_engine, ctx, "keep", template({"Data": data}, REF))
     volume_id = outputs(stack)["Ref"]
 
     assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
-    (snapshot,) = snapshots(conn)
-    assert (snapshot.volume_id, snapshot.status, snapshot.size) == (volume_id, "available", 1)
-    assert re.fullmatch(r"keep-Data-[a-z0-9]{8}", snapshot.name)
-    warning = (
-        f"Warning: snapshot {snapshot.id} of volume {volume_id} taken; Cinder keeps a volume "
-        "while it has snapshots, so the volume is kept too"
-    )
-    assert events(cloud_engine, ctx, stack["id"])[-5:] == [
+    # As in EC2, the volume is gone and its data is kept: in a backup, which (unlike a
+    # Cinder snapshot) does not keep its volume alive.
+    assert volumes(conn) == []
+    assert snapshots(conn) == []
+    (backup,) = backups(conn)
+    assert (backup.volume_id, backup.status, backup.size) == (volume_id, "available", 2)
+    assert re.fullmatch(r"keep-Data-[a-z0-9]{8}", backup.name)
+    assert backup.description == "DeletionPolicy Snapshot of Data"
+    assert events(cloud_engine, ctx, stack["id"])[-4:] == [
         ("keep", "DELETE", "IN_PROGRESS", "Stack DELETE started"),
         ("Data", "DELETE", "IN_PROGRESS", "state changed"),
+        ("Data", "DELETE", "COMPLETE", f"volume {volume_id} backed up to backup {backup.id}, "
+         "then deleted"),
+        ("keep", "DELETE", "COMPLETE", "Stack DELETE completed successfully"),
+    ]  # fmt: skip
+
+
+def test_the_backup_id_is_stored_while_the_backup_is_made(cloud_engine, ctx, conn, localcloud):
+    data = {**volume(Size=1), "DeletionPolicy": "Snapshot"}
+    stack = create(cloud_engine, ctx, "slow", template({"Data": data}))
+    localcloud.settings.volume_delay = 1.0
+    cloud_engine.delete_stack(ctx, stack["id"])
+    # An engine that dies now leaves the backup's id where the next attempt finds it.
+    deadline = time.monotonic() + 10
+    while True:
+        row = cloud_engine.db.resources.get_by_name(stack["id"], "Data")
+        if row["data"] and "backup_id" in row["data"]:
+            break
+        assert time.monotonic() < deadline, row
+        time.sleep(0.01)
+    assert (row["action"], row["status"]) == ("DELETE", "IN_PROGRESS")
+    (backup,) = backups(conn)
+    assert (backup.id, backup.status) == (row["data"]["backup_id"], "creating")
+    assert cloud_engine.wait(stack["id"], 30)
+    assert volumes(conn) == []
+
+
+def test_a_failing_backup_fails_the_delete_and_keeps_the_volume(cloud_engine, ctx, conn):
+    fail = [{"Key": "localcloud:fail", "Value": "backup"}]
+    data = {**volume(Size=1, Tags=fail), "DeletionPolicy": "Snapshot"}
+    stack = create(cloud_engine, ctx, "bad", template({"Data": data}, REF))
+    volume_id = outputs(stack)["Ref"]
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "FAILED")
+    (failed,) = backups(conn)
+    assert (failed.volume_id, failed.status) == (volume_id, "error")
+    reason = (
+        f"DELETE failed: Backup {failed.id} of volume {volume_id} went to status error: failure "
+        "requested by volume metadata localcloud:fail=backup"
+    )
+    assert events(cloud_engine, ctx, stack["id"])[-2:] == [
+        ("Data", "DELETE", "FAILED", reason),
+        ("bad", "DELETE", "FAILED", f"Resource Data: {reason}"),
+    ]
+    assert [(v.id, v.status) for v in volumes(conn)] == [(volume_id, "available")]
+    row = cloud_engine.db.resources.get_by_name(stack["id"], "Data")
+    assert (row["status"], row["data"]) == ("FAILED", {"backup_id": failed.id})
+
+    # Once the cause is gone, deleting again takes a new backup and deletes the volume.
+    conn.block_storage.put(f"/volumes/{volume_id}", json={"volume": {"metadata": {}}})
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert volumes(conn) == []
+    kept = {b.id: b.status for b in backups(conn)}
+    (new_id,) = set(kept) - {failed.id}
+    assert kept == {failed.id: "error", new_id: "available"}
+    assert events(cloud_engine, ctx, stack["id"])[-2] == (
+        "Data",
+        "DELETE",
+        "COMPLETE",
+        f"volume {volume_id} backed up to backup {new_id}, then deleted",
+    )
+
+
+def test_a_volume_in_error_is_deleted_without_a_backup(cloud_engine, ctx, conn):
+    fail = [{"Key": "localcloud:fail", "Value": "create"}]
+    data = {**volume(Size=1, Tags=fail), "DeletionPolicy": "Snapshot"}
+    stack = create(cloud_engine, ctx, "err", template({"Data": data}), disable_rollback=True)
+    assert stack["stack_status"] == "CREATE_FAILED"
+    (volume_id,) = [v.id for v in volumes(conn)]
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert (volumes(conn), backups(conn)) == ([], [])
+    warning = (
+        f"Warning: volume {volume_id} is in status error: nothing to back up, deleting it "
+        "without a backup"
+    )
+    assert events(cloud_engine, ctx, stack["id"])[-3:-1] == [
         ("Data", "DELETE", "IN_PROGRESS", warning),
         ("Data", "DELETE", "COMPLETE", "state changed"),
-        ("keep", "DELETE", "COMPLETE", "Stack DELETE completed successfully"),
     ]
-    # Cinder refuses to delete a volume that has a snapshot, so it stays, unattached.
-    assert [(v.id, v.status) for v in volumes(conn)] == [(volume_id, "available")]
 
 
 def test_an_attachment_attaches_through_nova_and_detaches_on_delete(cloud_engine, ctx, conn, nova):
