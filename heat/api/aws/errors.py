@@ -17,14 +17,22 @@ from heat.common import exception
 
 
 class AwsError(Exception):
-    """An error answer of an AWS Query API."""
+    """An error answer of an AWS Query API.
+
+    A subclass names its AWS code and HTTP status, and the message AWS gives when there is
+    nothing more to say (the default when raised without one).
+    """
 
     code = "InternalFailure"
     status = 500
+    message = "An internal error occurred."
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, status: int | None = None
+    ):
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
         if code is not None:
             self.code = code
         if status is not None:
@@ -83,32 +91,23 @@ class AccessDenied(AwsError):
 class MissingAuthenticationToken(AwsError):
     code = "MissingAuthenticationToken"
     status = 403
-
-    def __init__(self, message: str = "Request is missing Authentication Token"):
-        super().__init__(message)
+    message = "Request is missing Authentication Token"
 
 
 class InvalidClientTokenId(AwsError):
     code = "InvalidClientTokenId"
     status = 403
-
-    def __init__(self, message: str = "The security token included in the request is invalid."):
-        super().__init__(message)
+    message = "The security token included in the request is invalid."
 
 
 class SignatureDoesNotMatch(AwsError):
     code = "SignatureDoesNotMatch"
     status = 403
-
-    def __init__(
-        self,
-        message: str = (
-            "The request signature we calculated does not match the signature you provided. "
-            "Check your AWS Secret Access Key and signing method. "
-            "Consult the service documentation for details."
-        ),
-    ):
-        super().__init__(message)
+    message = (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. "
+        "Consult the service documentation for details."
+    )
 
 
 class IncompleteSignature(AwsError):
@@ -119,9 +118,7 @@ class IncompleteSignature(AwsError):
 class RequestExpired(AwsError):
     code = "RequestExpired"
     status = 400
-
-    def __init__(self, message: str = "Request has expired."):
-        super().__init__(message)
+    message = "Request has expired."
 
 
 class NotImplementedAction(AwsError):
@@ -145,11 +142,7 @@ class ServiceUnavailable(AwsError):
 
 
 class InternalFailure(AwsError):
-    code = "InternalFailure"
-    status = 500
-
-    def __init__(self, message: str = "An internal error occurred."):
-        super().__init__(message)
+    """The answer to a bug: AwsError's defaults, which tell the caller nothing."""
 
 
 def from_heat_error(error: exception.HeatError) -> AwsError:

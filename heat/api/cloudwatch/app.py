@@ -7,34 +7,25 @@ out; boto 2 and cfn-push-stats) and AWS JSON 1.0 (X-Amz-Target, JSON in and out;
 current botocore picks). A JSON request is flattened into Query parameters, so one set of
 handlers (heat.api.cloudwatch.actions) serves both.
 
-Requests are read, checked and answered as heat-api-cfn does (heat.api.cfn.app): the same
-body limits and parameter decoding, the same signature verification (SigV4 or SigV2 against
-the identity store, or Keystone's ec2tokens), AWS error documents. Signatures of any
-service scope are accepted: boto 2 (cfn-push-stats in the servers) scopes its SigV4
+Requests are read, checked and answered as heat-api-cfn's are (heat.api.aws.query): the same
+parameter decoding, the same signature verification (SigV4 or SigV2 against the identity
+store, or Keystone's ec2tokens), AWS error documents. Signatures of any service scope are
+accepted, in either auth mode: boto 2 (cfn-push-stats in the servers) scopes its SigV4
 signatures to the first label of the host name rather than to "monitoring".
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 from oslo_config import cfg
 
-from heat.api.aws import errors, signature, xml
-from heat.api.aws.ec2token import KeystoneEc2Verifier
-from heat.api.cfn.app import _option, _parameters, _read_body, _status
+from heat.api.aws import errors, query, signature, xml
 from heat.api.cfn.params import QueryParams
 from heat.api.cloudwatch import wire_json
 from heat.api.cloudwatch.actions import ACTIONS
-from heat.common.context import RequestContext
 from heat.common.exception import HeatError, NotFound
-
-LOG = logging.getLogger(__name__)
 
 NAMESPACE = "http://monitoring.amazonaws.com/doc/2010-08-01/"
 API_VERSION = "2010-08-01"
-PATHS = ("/", "/v1", "/v1/")
 MAX_BODY = 1024 * 1024
 
 GROUP = "heat_api_cloudwatch"
@@ -62,14 +53,8 @@ def make_app(engine_client, identity_store, conf=None, *, verifier=None):
     if conf is not None:
         conf.register_opts(OPTS, group=GROUP)
     if verifier is None:
-        if _option(conf, "auth_mode", default="local") == "keystone":
-            url = _option(conf, "ec2_auth_url", GROUP)
-            if not url:
-                raise cfg.RequiredOptError("ec2_auth_url", cfg.OptGroup(GROUP))
-            verifier = KeystoneEc2Verifier(url, service="monitoring")
-        else:
-            verifier = signature.Verifier(identity_store, service=None)
-    region = _option(conf, "region_name", default="RegionOne")
+        verifier = query.make_verifier(conf, GROUP, identity_store)
+    region = query.option(conf, "region_name", default="RegionOne")
     return CloudWatchApp(engine_client, verifier, region)
 
 
@@ -82,67 +67,43 @@ class CloudWatchApp:
         self.region = region
 
     def __call__(self, environ, start_response):
-        request_id = str(uuid.uuid4())
+        request_id = query.new_request_id()
         json_protocol = "HTTP_X_AMZ_TARGET" in environ
-        headers = [("x-amzn-RequestId", request_id)]
-        try:
-            body = self._handle(environ, request_id, json_protocol)
-            status = "200 OK"
-        except Exception as exc:
-            if not isinstance(exc, errors.AwsError):
-                LOG.exception("CloudWatch API request %s failed", request_id)
-                exc = errors.InternalFailure()
-            status = _status(exc.status)
-            if json_protocol:
-                body = wire_json.error_body(exc)
-                headers.append(("x-amzn-query-error", f"{exc.code};{exc.type}"))
-            else:
-                body = exc.document(request_id, NAMESPACE)
-        content_type = wire_json.CONTENT_TYPE if json_protocol else "text/xml"
-        headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        start_response(status, headers)
-        return [body]
+        body, error = query.run(
+            "CloudWatch API request", request_id, self._handle, environ, request_id, json_protocol
+        )
+        if not json_protocol:
+            if error is not None:
+                return query.error_answer(start_response, request_id, error, NAMESPACE)
+            return query.answer(start_response, request_id, 200, body, "text/xml")
+        if error is None:
+            return query.answer(start_response, request_id, 200, body, wire_json.CONTENT_TYPE)
+        return query.answer(
+            start_response,
+            request_id,
+            error.status,
+            wire_json.error_body(error),
+            wire_json.CONTENT_TYPE,
+            ("x-amzn-query-error", f"{error.code};{error.type}"),
+        )
 
     def _handle(self, environ, request_id, json_protocol: bool):
-        path = environ.get("PATH_INFO", "") or "/"
-        if path not in PATHS:
-            raise errors.AwsError(f"No such path: {path[:200]}", code="NotFound", status=404)
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if method not in ("GET", "POST"):
-            raise errors.MethodNotAllowed(f"Method {method[:20]} is not allowed; use GET or POST")
-        body = _read_body(environ, MAX_BODY)
+        query.check_request_line(environ)
+        body = query.read_body(environ, MAX_BODY)
         if json_protocol:
-            query = signature.unquote_pairs(environ.get("QUERY_STRING", ""))
-            signed = signature.request_from_environ(environ, body, query, dict(query))
+            # Only the URL's query is signed as parameters; the JSON body is covered by its hash.
+            pairs = signature.unquote_pairs(environ.get("QUERY_STRING", ""))
+            signed = signature.request_from_environ(environ, body, pairs, dict(pairs))
             credential = self.verifier.verify(signed)
             params = wire_json.query_params(environ, body)
         else:
-            query, params = _parameters(environ, body)
+            pairs, params = query.parameters(environ, body)
             credential = self.verifier.verify(
-                signature.request_from_environ(environ, body, query, params)
+                signature.request_from_environ(environ, body, pairs, params)
             )
-        ctx = RequestContext(
-            project_id=credential.project_id,
-            user_id=credential.user_id or "",
-            roles=tuple(credential.roles or ()),
-            auth_token=getattr(credential, "token", None),
-            region=self.region,
-        )
-        action = params.get("Action")
-        if not action:
-            raise errors.MissingAction("Missing Action")
-        version = params.get("Version")
-        if version is not None and version != API_VERSION:
-            raise errors.AwsError(
-                f"Version {version[:40]} is not supported; use {API_VERSION}",
-                code="InvalidParameterValue",
-                status=400,
-            )
-        handler = ACTIONS.get(action)
-        if handler is None:
-            raise errors.InvalidAction(
-                f"Could not find operation {action[:100]} for version {API_VERSION}"
-            )
+        ctx = query.request_context(credential, self.region)
+        action = query.action_of(params)
+        handler = query.handler_of(action, params, ACTIONS, API_VERSION)
         try:
             result = handler(self.engine, ctx, QueryParams(params))
         except NotFound as exc:
