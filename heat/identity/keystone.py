@@ -3,8 +3,12 @@
     app = KeystoneApp(store, catalog)     # mounted at /identity: /identity/v3/auth/tokens
 
 Password and token authentication, project-scoped tokens with roles and a catalog, token
-validation and revocation, the caller's projects, and EC2 credentials
-(/v3/users/{id}/credentials/OS-EC2) so `openstack ec2 credentials create` works.
+validation and revocation, the caller's projects, projects, users and the one domain, and EC2
+credentials (/v3/users/{id}/credentials/OS-EC2) so `openstack ec2 credentials create` works.
+
+It is Heat's identity API (heat-api, heat-all) and localcloud's Keystone (heat.localcloud,
+over a store of its own when it runs alone). Who may see what follows Keystone's default
+policy: anyone their own projects, user and domain; admins every project and user.
 """
 
 from __future__ import annotations
@@ -15,7 +19,15 @@ import webob
 
 from heat.api.wsgi import Router, json_body, json_response
 from heat.common.exception import AuthenticationFailed, HeatError, InvalidInput, NotFound
-from heat.identity.store import DOMAIN_ID, DOMAIN_NAME, IdentityStore, Project, Token, User
+from heat.identity.store import (
+    ADMIN,
+    DOMAIN_ID,
+    DOMAIN_NAME,
+    IdentityStore,
+    Project,
+    Token,
+    User,
+)
 
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 _AUTH_REQUIRED = "The request you have made requires authentication."
@@ -45,8 +57,12 @@ class KeystoneApp:
         r.add("DELETE", "/v3/auth/tokens", self.revoke_token)
         r.add("GET", "/v3/auth/projects", self.auth_projects)
         r.add("GET", "/v3/auth/catalog", self.auth_catalog)
+        r.add("GET", "/v3/projects", self.list_projects)
         r.add("GET", "/v3/projects/{project_id}", self.show_project)
+        r.add("GET", "/v3/users", self.list_users)
         r.add("GET", "/v3/users/{user_id}", self.show_user)
+        r.add("GET", "/v3/domains", self.list_domains)
+        r.add("GET", "/v3/domains/{domain_id}", self.show_domain)
         r.add("GET", "/v3/users/{user_id}/projects", self.user_projects)
         r.add("GET", "/v3/users/{user_id}/credentials/OS-EC2", self.list_ec2)
         r.add("POST", "/v3/users/{user_id}/credentials/OS-EC2", self.create_ec2)
@@ -210,7 +226,19 @@ class KeystoneApp:
             raise NotFound(f"Could not find token: {subject}.")
         return json_response(None, 204)
 
-    # -- projects, users --------------------------------------------------------------------
+    # -- projects, users, domains -----------------------------------------------------------
+
+    def _admin(self, req, action: str) -> Token:
+        token = self._caller(req)
+        if ADMIN not in token.roles:
+            raise Forbidden403(
+                f"You are not authorized to perform the requested action: identity:{action}."
+            )
+        return token
+
+    @staticmethod
+    def _list_links(req) -> dict:
+        return {"self": req.path_url, "previous": None, "next": None}
 
     def _project(self, req, project: Project) -> dict:
         return {
@@ -225,6 +253,13 @@ class KeystoneApp:
             "options": {},
             "links": {"self": f"{req.application_url}/v3/projects/{project.id}"},
         }
+
+    def list_projects(self, req):
+        self._admin(req, "list_projects")
+        projects = [p for p in self.store.list_projects() if _name_matches(req, p.name)]
+        return json_response(
+            {"projects": [self._project(req, p) for p in projects], "links": self._list_links(req)}
+        )
 
     def auth_projects(self, req):
         token = self._caller(req)
@@ -245,7 +280,7 @@ class KeystoneApp:
         token = self._caller(req)
         project = self.store.get_project(project_id)
         visible = project is not None and (
-            "admin" in token.roles or self.store.roles(token.user.id, project.id)
+            ADMIN in token.roles or self.store.roles(token.user.id, project.id)
         )
         if not visible:
             raise NotFound(f"Could not find project: {project_id}.")
@@ -253,16 +288,12 @@ class KeystoneApp:
 
     def _self_or_admin(self, req, user_id) -> Token:
         token = self._caller(req)
-        if token.user.id != user_id and "admin" not in token.roles:
+        if token.user.id != user_id and ADMIN not in token.roles:
             raise Forbidden403("You are not authorized to perform the requested action.")
         return token
 
-    def show_user(self, req, user_id):
-        self._self_or_admin(req, user_id)
-        user = self.store.get_user(user_id)
-        if user is None:
-            raise NotFound(f"Could not find user: {user_id}.")
-        body = {
+    def _user(self, req, user: User) -> dict:
+        return {
             "id": user.id,
             "name": user.name,
             "domain_id": DOMAIN_ID,
@@ -272,7 +303,42 @@ class KeystoneApp:
             "options": {},
             "links": {"self": f"{req.application_url}/v3/users/{user.id}"},
         }
-        return json_response({"user": body})
+
+    def list_users(self, req):
+        self._admin(req, "list_users")
+        users = [u for u in self.store.list_users() if _name_matches(req, u.name)]
+        return json_response(
+            {"users": [self._user(req, u) for u in users], "links": self._list_links(req)}
+        )
+
+    def show_user(self, req, user_id):
+        self._self_or_admin(req, user_id)
+        user = self.store.get_user(user_id)
+        if user is None:
+            raise NotFound(f"Could not find user: {user_id}.")
+        return json_response({"user": self._user(req, user)})
+
+    def _domain(self, req) -> dict:
+        return {
+            "id": DOMAIN_ID,
+            "name": DOMAIN_NAME,
+            "description": "The default domain",
+            "enabled": True,
+            "tags": [],
+            "options": {},
+            "links": {"self": f"{req.application_url}/v3/domains/{DOMAIN_ID}"},
+        }
+
+    def list_domains(self, req):
+        self._admin(req, "list_domains")
+        return json_response({"domains": [self._domain(req)], "links": self._list_links(req)})
+
+    def show_domain(self, req, domain_id):
+        # Every project is in the one domain, and Keystone shows a token's own domain.
+        self._caller(req)
+        if domain_id != DOMAIN_ID:
+            raise NotFound(f"Could not find domain: {domain_id}.")
+        return json_response({"domain": self._domain(req)})
 
     # -- EC2 credentials --------------------------------------------------------------------
 
@@ -314,3 +380,8 @@ class KeystoneApp:
         self._ec2(req, user_id, access)
         self.store.delete_ec2_credentials(access)
         return json_response(None, 204)
+
+
+def _name_matches(req, name: str) -> bool:
+    wanted = req.GET.get("name")
+    return wanted is None or wanted == name

@@ -153,9 +153,12 @@ class IdentityStore:
 
     # -- projects ---------------------------------------------------------------------------
 
-    def create_project(self, name: str, description: str = "") -> Project:
+    def create_project(
+        self, name: str, description: str = "", *, project_id: str | None = None
+    ) -> Project:
+        """A new project; its id is `project_id` if given (a seeded one), else a random one."""
         _check_name("project", name)
-        project = Project(uuid.uuid4().hex, name, description)
+        project = Project(project_id or uuid.uuid4().hex, name, description)
         try:
             with self.engine.begin() as conn:
                 conn.execute(
@@ -189,10 +192,18 @@ class IdentityStore:
 
     # -- users ------------------------------------------------------------------------------
 
-    def create_user(self, name: str, password: str, default_project_id: str | None = None) -> User:
+    def create_user(
+        self,
+        name: str,
+        password: str,
+        default_project_id: str | None = None,
+        *,
+        user_id: str | None = None,
+    ) -> User:
+        """A new user; its id is `user_id` if given (a seeded one), else a random one."""
         _check_name("user", name)
         _check_password(password)
-        user = User(uuid.uuid4().hex, name, default_project_id)
+        user = User(user_id or uuid.uuid4().hex, name, default_project_id)
         try:
             with self.engine.begin() as conn:
                 conn.execute(
