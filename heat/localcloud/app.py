@@ -9,14 +9,17 @@ a valid token (X-Auth-Token), except their version documents, as keystonemiddlew
 
 from __future__ import annotations
 
+import os
+
 import webob
 
 from heat.api.wsgi import json_response
+from heat.identity.keystone import KeystoneApp
 from heat.localcloud.catalog import Catalog
 from heat.localcloud.cinder import Cinder
 from heat.localcloud.faults import FaultInjector
 from heat.localcloud.glance import Glance, Images
-from heat.localcloud.keystone import Identity, Keystone
+from heat.localcloud.identity import open_identity
 from heat.localcloud.neutron import Neutron
 from heat.localcloud.nova import Nova
 from heat.localcloud.settings import Settings
@@ -32,15 +35,21 @@ _PUBLIC_PATHS = {
 
 
 class LocalCloudApp:
-    """The root WSGI app; `faults` and `mount` are for tests and the all-in-one command."""
+    """The root WSGI app; `faults` and `mount` are for tests and the all-in-one command.
+
+    `identity` (a heat.identity.localcloud.LocalcloudIdentity) is whose tokens the services
+    accept and whose store /identity serves: heat-all passes Heat's, so one login works for
+    Heat and this cloud; alone, localcloud opens its own (heat.localcloud.identity).
+    """
 
     def __init__(self, store: Store, settings: Settings, identity=None):
         self.store = store
         self.settings = settings
         self.catalog = Catalog(settings.region)
-        # heat-all passes Heat's identity store (heat.identity.localcloud) and mounts Heat's
-        # Keystone at /identity, so one login works for Heat and for this cloud.
-        self.identity = identity or Identity(store, settings.password, settings.admin_password)
+        if identity is None:
+            identity = open_identity(os.path.dirname(store.path), settings)
+            store.on_close(identity.store.engine.dispose)
+        self.identity = identity
         self.images = Images(store, owner=self.identity.admin_project_id)
         self.images.seed(settings.images, settings.fail_image_marker)
         self.nova = Nova(store, settings, self.identity, self.images)
@@ -49,7 +58,7 @@ class LocalCloudApp:
         self.catalog.register("block-storage", "cinder", "{base}/volume/v3/{project_id}")
         self.faults = FaultInjector()
         self._mounts: dict[str, object] = {
-            "/identity": Keystone(self.identity, self.catalog),
+            "/identity": KeystoneApp(identity.store, self.catalog),
             "/compute": self.nova,
             "/image": Glance(self.images),
             "/network": Neutron(self.nova.networking, self.identity),

@@ -13,9 +13,9 @@ import time
 import webob
 
 from heat.api.wsgi import json_response
+from heat.identity.localcloud import LocalcloudIdentity
 from heat.localcloud import microversion, nova_views
 from heat.localcloud.glance import Images
-from heat.localcloud.keystone import Identity
 from heat.localcloud.machines import RecordMachines
 from heat.localcloud.networking import Networking
 from heat.localcloud.nova_actions import Actions
@@ -86,7 +86,9 @@ def _flavor(entry) -> dict:
 class Nova(Service):
     """The compute WSGI service."""
 
-    def __init__(self, store: Store, settings: Settings, identity: Identity, images: Images):
+    def __init__(
+        self, store: Store, settings: Settings, identity: LocalcloudIdentity, images: Images
+    ):
         super().__init__()
         self.store = store
         self.settings = settings

@@ -12,7 +12,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -44,11 +44,19 @@ class Store:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._closers: list[Callable[[], None]] = []
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when the store closes: state kept beside this database (the
+        identity database) closes with it."""
+        self._closers.append(callback)
 
     def close(self) -> None:
         """Close the database; the store is unusable afterwards."""
         with self._lock:
             self._conn.close()
+        while self._closers:
+            self._closers.pop()()
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[Store]:

@@ -17,8 +17,3 @@ def iso_seconds(ts: float) -> str:
 def iso_micro(ts: float) -> str:
     """`2013-09-23T13:37:00.880302`: Nova's launched_at and keypair created_at (no zone)."""
     return _utc(ts).strftime("%Y-%m-%dT%H:%M:%S.%f")
-
-
-def iso_micro_z(ts: float) -> str:
-    """`2015-11-09T01:42:57.527363Z`: Keystone's token times."""
-    return iso_micro(ts) + "Z"

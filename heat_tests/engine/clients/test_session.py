@@ -10,7 +10,7 @@ from heat.engine.clients.session import CloudCredentials, make_session
 
 def test_password_session_gets_a_scoped_token(localcloud):
     session = make_session(CloudCredentials.from_dict(localcloud.credentials()))
-    assert session.get_project_id() == localcloud.app.identity.projects["demo"].id
+    assert session.get_project_id() == localcloud.app.identity.store.find_project("demo").id
     assert session.get_endpoint(service_type="compute", interface="public") == (
         f"{localcloud.url}/compute/v2.1"
     )
