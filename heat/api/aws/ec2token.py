@@ -60,9 +60,7 @@ class KeystoneEc2Verifier:
                 "host": request.host,
                 "verb": request.method,
                 "path": request.path or "/",
-                "params": {k: v for k, v in request.params.items() if k != "Signature"}
-                if claim.version == 2
-                else dict(request.query),
+                "params": _signed_params(request, claim.version),
                 # Keystone's signer looks headers up by their usual spelling.
                 "headers": {_title(k): v for k, v in request.headers.items()},
                 "body_hash": request.body_hash(),
@@ -89,6 +87,15 @@ class KeystoneEc2Verifier:
         return KeystoneCredential(
             claim.access_key, project_id, user_id, roles, answer.headers.get("X-Subject-Token")
         )
+
+
+def _signed_params(request: SignedRequest, version: int) -> dict:
+    """The parameters Keystone's signer puts in the canonical query: every request parameter
+    for SigV2, the URL's query for SigV4; never the signature itself, which it does not
+    leave out (a presigned SigV4 URL carries it as X-Amz-Signature)."""
+    if version == 2:
+        return {k: v for k, v in request.params.items() if k != "Signature"}
+    return {k: v for k, v in request.query if k != "X-Amz-Signature"}
 
 
 def _title(name: str) -> str:

@@ -9,6 +9,7 @@ tool's code itself runs unchanged. The port is fixed too (8003): the API listens
 random loopback address, so parallel runs do not collide.
 """
 
+import contextlib
 import os
 import random
 import subprocess
@@ -42,19 +43,27 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def server_on_8003(engine_client, store):
-    app = make_app(engine_client, store)
+@contextlib.contextmanager
+def served_on_8003(app):
+    """`app` on port 8003 of a random loopback address; yields the address."""
     for _ in range(20):
         host = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
         try:
             server = HttpServer(app, host, 8003, name="cloudwatch").start()
         except OSError:
             continue
-        yield host
-        server.stop()
+        try:
+            yield host
+        finally:
+            server.stop()
         return
     pytest.skip("no loopback address with port 8003 free")
+
+
+@pytest.fixture
+def server_on_8003(engine_client, store):
+    with served_on_8003(make_app(engine_client, store)) as host:
+        yield host
 
 
 def push_stats(tmp_path, host, key, *args):
