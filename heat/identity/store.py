@@ -389,7 +389,9 @@ class IdentityStore:
         if not self.roles(user_id, project_id):
             raise InvalidInput(f"user {user_id} has no role on project {project_id}")
         access = secrets.token_hex(16)
-        secret = secrets.token_urlsafe(30)
+        # Hex (160 bits), as Keystone's are: a key is a plain word on a command line, where
+        # URL-safe base64 could start with "-" and be taken for an option (cfn-init's).
+        secret = secrets.token_hex(20)
         with self.engine.begin() as conn:
             conn.execute(
                 _C.insert().values(

@@ -1,6 +1,7 @@
 """The identity store on every database backend: users, roles, tokens, EC2 credentials."""
 
 import hashlib
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -117,6 +118,19 @@ def test_ec2_credentials_encrypt_the_secret(store):
     assert store.list_ec2_credentials(user.id) == [access]
     assert store.delete_ec2_credentials(access)
     assert store.ec2_credentials(access) is None
+
+
+def test_ec2_keys_are_plain_words_on_a_command_line(store):
+    # Servers pass them as `cfn-init --access-key KEY --secret-key SECRET`: one starting
+    # with "-" would be taken for an option (argparse exits 2), one with shell characters
+    # would need quoting that user data rarely has.
+    project = store.create_project("demo")
+    user = store.create_user("alice", "pw")
+    store.grant(user.id, project.id, "member")
+    for _ in range(20):
+        access, secret = store.create_ec2_credentials(user.id, project.id)
+        assert re.fullmatch(r"[0-9a-f]{32}", access)
+        assert re.fullmatch(r"[0-9a-f]{40}", secret)
 
 
 def test_bootstrap_creates_admin_and_is_repeatable(store):
