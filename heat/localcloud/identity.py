@@ -24,8 +24,8 @@ from heat.identity.store import ADMIN, MEMBER, READER, IdentityStore, Project
 from heat.localcloud.settings import Settings
 
 DB_FILE = "identity.sqlite"
-# The seeded ids derive from the names (as they did before localcloud used Heat's store), so
-# servers and key pairs stored by any localcloud keep their owners.
+# The seeded ids derive from the names, as localcloud's always have: a state directory whose
+# identity database is new (or was written by an older localcloud) keeps its servers' owners.
 _NAMESPACE = uuid.UUID("9a5cf2b4-7d1e-4d0c-8a31-6b657973746e")
 ALL_ROLES = (ADMIN, MEMBER, READER)
 
