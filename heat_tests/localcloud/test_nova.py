@@ -145,7 +145,9 @@ def test_delete_delay_shows_deleted_then_gone(tmp_path):
         assert call(session, "compute", "GET", "/servers").json() == {"servers": []}
 
 
-def test_actions(localcloud_session):
+def test_actions(localcloud, localcloud_session):
+    # A reboot lasts the boot delay: long enough to be seen rebooting on a loaded machine.
+    localcloud.settings.boot_delay = 1
     server_id = _create(localcloud_session)
     wait_for_status(localcloud_session, server_id, "ACTIVE")
 
