@@ -81,6 +81,26 @@ def event_row(
 
 INSERT = _E.insert()
 
+# For prune(): the id of a stack's n-th newest event (0: the newest), of its n-th oldest
+# event up to an id, and the deletion of its events up to an id.
+_NTH_NEWEST = (
+    sa.select(_E.c.id)
+    .where(_E.c.stack_id == sa.bindparam("stack_id"))
+    .order_by(_E.c.id.desc())
+    .limit(1)
+    .offset(sa.bindparam("n"))
+)
+_NTH_OLDEST_UP_TO = (
+    sa.select(_E.c.id)
+    .where(_E.c.stack_id == sa.bindparam("stack_id"), _E.c.id <= sa.bindparam("upto"))
+    .order_by(_E.c.id)
+    .limit(1)
+    .offset(sa.bindparam("n"))
+)
+_DELETE_UP_TO = _E.delete().where(
+    _E.c.stack_id == sa.bindparam("stack_id"), _E.c.id <= sa.bindparam("upto")
+)
+
 
 def insert_statement():
     """INSERT of one event with every column but the id bound by name, for FastPath."""
@@ -118,35 +138,28 @@ class Events:
             self._inserted.pop(stack_id, None)
 
     def prune(self, stack_id: str, keep: int | None = None) -> int:
-        """Delete all but the newest `keep` (default: the cap) events; return how many."""
+        """Delete all but the newest `keep` (default: the cap) events; return how many.
+
+        Deletes by id range on the (stack_id, id) index: no ids travel to Python and back,
+        which made the prune every purge_batch_size events the costliest part of a large
+        stack's delete.
+        """
         keep = self.max_per_stack if keep is None else keep
-        newest_to_delete = (
-            sa.select(_E.c.id)
-            .where(_E.c.stack_id == stack_id)
-            .order_by(_E.c.id.desc())
-            .limit(1)
-            .offset(keep)
-        )
         deleted = 0
         with self._engine.connect() as conn:
-            threshold = conn.execute(newest_to_delete).scalar()
+            threshold = conn.execute(_NTH_NEWEST, {"stack_id": stack_id, "n": keep}).scalar()
             conn.rollback()
             while threshold is not None:
                 with conn.begin():
-                    ids = (
-                        conn.execute(
-                            sa.select(_E.c.id)
-                            .where(_E.c.stack_id == stack_id, _E.c.id <= threshold)
-                            .order_by(_E.c.id)
-                            .limit(PRUNE_CHUNK)
-                        )
-                        .scalars()
-                        .all()
-                    )
-                    if ids:
-                        conn.execute(_E.delete().where(_E.c.id.in_(ids)))
-                deleted += len(ids)
-                if len(ids) < PRUNE_CHUNK:
+                    chunk_end = conn.execute(
+                        _NTH_OLDEST_UP_TO,
+                        {"stack_id": stack_id, "upto": threshold, "n": PRUNE_CHUNK - 1},
+                    ).scalar()
+                    upto = threshold if chunk_end is None else chunk_end
+                    deleted += conn.execute(
+                        _DELETE_UP_TO, {"stack_id": stack_id, "upto": upto}
+                    ).rowcount
+                if upto == threshold:
                     break
         return deleted
 
