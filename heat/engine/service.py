@@ -349,8 +349,12 @@ class EngineService(AlarmOperations):
         """
         return self.read_cache.template(template_id, digest)
 
-    def _load(self, row: dict, read_only: bool = False) -> Stack:
-        """The stack of `row`; `read_only` (show, outputs): its definition may be shared."""
+    def _load(self, row: dict, read_only: bool = False, resource_rows=None) -> Stack:
+        """The stack of `row`; `read_only` (show, outputs): its definition may be shared.
+
+        `resource_rows`: the stack's resource rows if the caller has read them already (its
+        current ones become the stack's records).
+        """
         template = self.load_template(row["raw_template_id"], row.get("raw_template_hash"))
         identity = self._identity(row["project_id"], row["name"], row["id"])
         bind = dict(
@@ -362,9 +366,12 @@ class EngineService(AlarmOperations):
             definition = self.read_cache.definition(row, identity, **bind)
         else:
             definition = StackDefinition(template, row["parameters"] or {}, identity, **bind)
+        if resource_rows is None:
+            resource_rows = self.db.resources.list(row["id"])
         records = {}
-        for resource in self.db.resources.list(row["id"]):
-            records[resource["name"]] = ResourceRecord.from_row(resource)
+        for resource in resource_rows:
+            if resource["replaced_by"] is None:
+                records[resource["name"]] = ResourceRecord.from_row(resource)
         return Stack(self, row, template, definition, records)
 
     # -- operations --
@@ -463,11 +470,14 @@ class EngineService(AlarmOperations):
         if not self.db.locks.acquire(row["id"], self.engine_id):
             raise StackInProgress(row["name"], f"{row['action']}_{row['status']}")
         try:
-            stack = self._load(self.db.stacks.get(row["id"]))
+            # One read of the rows, replaced ones included, serves the load and the walk.
+            rows = self.db.resources.list(row["id"], include_replaced=True)
+            stack = self._load(self.db.stacks.get(row["id"]), resource_rows=rows)
+            replaced = [ResourceRecord.from_row(r) for r in rows if r["replaced_by"] is not None]
         except Exception:
             self.db.locks.release(row["id"], self.engine_id)
             raise
-        stack.delete(self._mark_busy(row["id"]))
+        stack.delete(self._mark_busy(row["id"]), [*stack.records.values(), *replaced])
 
     def update_stack(
         self,

@@ -176,23 +176,31 @@ class Stack:
 
     # -- delete --
 
-    def delete(self, on_done: Callable[[], None]) -> GraphRun:
-        self.set_state(DELETE, IN_PROGRESS, "Stack DELETE started")
-        return self._delete_all(DELETE, on_done, mark_deleted=True)
+    def delete(
+        self, on_done: Callable[[], None], records: list[ResourceRecord] | None = None
+    ) -> GraphRun:
+        """Delete every resource of the stack, then the stack.
 
-    def _delete_all(self, action: str, on_done, mark_deleted: bool) -> GraphRun:
-        records = {r.name: r for r in self.all_records()}
-        graph = {name: [d for d in r.requires if d in records] for name, r in records.items()}
+        `records`: every resource record of the stack as all_records() would read them, when
+        the caller has just read them (a stack loaded for its delete), so they are not read
+        twice.
+        """
+        self.set_state(DELETE, IN_PROGRESS, "Stack DELETE started")
+        return self._delete_all(DELETE, on_done, mark_deleted=True, records=records)
+
+    def _delete_all(self, action: str, on_done, mark_deleted: bool, records=None) -> GraphRun:
+        graph, by_node = delete_graph(self.all_records() if records is None else records)
         policies = {name: d.deletion_policy for name, d in self.definition.resources.items()}
 
         remote = self.remote_steps()
         traversal = new_traversal()
 
-        def step(name):
-            policy = policies.get(name, "Delete")
+        def step(node):
+            record = by_node[node]
+            policy = policies.get(record.name, "Delete")
             if remote is not None and not remote.run_here():
-                return remote.delete(run, self, records[name], traversal, policy)
-            return self.steps.delete(records[name], policy)
+                return remote.delete(run, self, record, traversal, policy, node=node)
+            return self.steps.delete(record, policy)
 
         run = GraphRun(
             self.engine.scheduler, graph, step, reverse=True, backoff=self.engine.backoff
@@ -202,7 +210,7 @@ class Stack:
             if outcome.status != Status.COMPLETE:
                 self.finish(action, FAILED, self.failure_reason(action, outcome), on_done)
                 return
-            self.db.resources.delete_many([record.id for record in records.values()])
+            self.db.resources.delete_many([record.id for record in by_node.values()])
             self.records.clear()
             if mark_deleted:
                 self.db.exports.delete_for_stack(self.id)
@@ -215,6 +223,8 @@ class Stack:
         return run.start()
 
     def all_records(self) -> list[ResourceRecord]:
+        """Every resource of the stack, read afresh: the current ones and those an update
+        replaced but has not deleted yet (it failed, or stopped)."""
         return [ResourceRecord.from_row(row) for row in self.db.resources.list(self.id, True)]
 
     # -- shared --
@@ -320,3 +330,23 @@ def new_records(db, stack_id: str, definition: StackDefinition) -> dict[str, Res
         )
         for row in rows
     }
+
+
+def delete_graph(records: list[ResourceRecord]) -> tuple[dict, dict]:
+    """The graph of deleting `records` (walked in reverse) and its nodes' records.
+
+    A current resource's node is its name. A row an update replaced but did not delete
+    shares that name; its node is "name#id", ordered like its namesake (what requires the
+    name goes first, what the name requires goes after), so it is deleted too.
+    """
+    by_name: dict[str, list[str]] = {}
+    by_node: dict[str, ResourceRecord] = {}
+    for record in records:
+        node = record.name if record.replaced_by is None else f"{record.name}#{record.id}"
+        by_node[node] = record
+        by_name.setdefault(record.name, []).append(node)
+    graph = {
+        node: [dep for name in record.requires for dep in by_name.get(name, ())]
+        for node, record in by_node.items()
+    }
+    return graph, by_node

@@ -139,7 +139,9 @@ class StatePoller:
 class RemoteStep:
     """A GraphRun step whose work runs on whichever engine claims it (see the module doc)."""
 
-    def __init__(self, dispatcher, run, stack, record: ResourceRecord, action, traversal, policy):
+    def __init__(
+        self, dispatcher, run, stack, record: ResourceRecord, action, traversal, policy, node
+    ):
         self.dispatcher = dispatcher
         self.run = run
         self.stack = stack
@@ -147,6 +149,7 @@ class RemoteStep:
         self.action = action
         self.traversal = traversal
         self.policy = policy
+        self.node = node  # its node in the owner's GraphRun
         self.dispatches = 0
         self.cast_at = 0.0
 
@@ -183,10 +186,6 @@ class RemoteStep:
         return _SAFETY_CHECK  # the poller wakes the check as soon as the row changes
 
     # -- helpers --
-
-    @property
-    def node(self) -> str:
-        return self.record.name
 
     def wants_check(self, old: dict | None, row: dict) -> bool:
         if row["traversal_id"] != self.traversal:
@@ -289,10 +288,12 @@ class StepDispatcher:
         run.on_done(lambda _outcome: self.poller.drop(traversal))
 
     def create(self, run, stack, record, traversal) -> RemoteStep:
-        return RemoteStep(self, run, stack, record, CREATE, traversal, None)
+        return RemoteStep(self, run, stack, record, CREATE, traversal, None, record.name)
 
-    def delete(self, run, stack, record, traversal, policy: str) -> RemoteStep:
-        return RemoteStep(self, run, stack, record, DELETE, traversal, policy)
+    def delete(self, run, stack, record, traversal, policy: str, node=None) -> RemoteStep:
+        """A remote delete step; `node` is its node in `run` (default: the record's name)."""
+        node = record.name if node is None else node
+        return RemoteStep(self, run, stack, record, DELETE, traversal, policy, node)
 
 
 # -- the worker's side -----------------------------------------------------------------------

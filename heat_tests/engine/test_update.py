@@ -231,6 +231,32 @@ def test_failed_update_without_rollback_stays_failed(engine, ctx):
     assert current(engine, ctx, stack_id) == {"R": ("OS::Heat::TestResource", "UPDATE_FAILED")}
 
 
+def test_deleting_the_stack_after_a_failed_update_deletes_what_it_replaced(engine, ctx):
+    def secret(length):
+        return {"Type": "OS::Heat::RandomString", "Properties": {"length": length}}
+
+    stack_id = created(engine, ctx, template({"S": secret(8)}), disable_rollback=True)
+    old = engine.db.resources.get_by_name(stack_id, "S")
+    failing = test_resource(value={"Ref": "S"}, fail=True)
+    stack = updated(engine, ctx, stack_id, template({"S": secret(12), "F": failing}))
+    assert stack["stack_status"] == "UPDATE_FAILED"
+    new = engine.db.resources.get_by_name(stack_id, "S")
+    assert engine.db.resources.get(old["id"])["replaced_by"] == new["id"]
+
+    engine.delete_stack(ctx, stack_id)
+    assert engine.wait(stack_id, 30)
+    deleted = [
+        (e["resource_name"], e["status"])
+        for e in engine.list_events(ctx, stack_id)
+        if e["action"] == "DELETE" and e["resource_name"] != "evolving"
+    ]
+    # F requires S, so it goes first; then both the replacement and the replaced S.
+    assert deleted[:2] == [("F", "IN_PROGRESS"), ("F", "COMPLETE")]
+    assert sorted(deleted[2:]) == [("S", "COMPLETE")] * 2 + [("S", "IN_PROGRESS")] * 2
+    assert engine.db.stacks.get(stack_id)["status"] == "COMPLETE"
+    assert engine.db.resources.list(stack_id, include_replaced=True) == []
+
+
 def test_cancel_update_rolls_back(engine, ctx):
     stack_id = created(engine, ctx, template({"R": test_resource(value="a")}))
     engine.update_stack(ctx, stack_id, template({"R": test_resource(value="b", wait_secs=60)}))
