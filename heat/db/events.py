@@ -9,7 +9,7 @@ max_events_per_stack. A stack can therefore briefly hold up to one batch more th
 
 from __future__ import annotations
 
-import os
+import random
 import threading
 import time
 import uuid
@@ -47,8 +47,11 @@ def time_ordered_uuid() -> str:
 
     Successive events get neighbouring keys, so the unique index on event.uuid grows at
     its end instead of touching a random page per insert (about 30% faster on SQLite).
+    The random bits come from `random` (seeded from the OS, reseeded after fork): an event
+    id must be unique, not unguessable, and os.urandom is a system call that lets go of
+    the GIL, which costs a wait for it on the engine's busiest path.
     """
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | random.getrandbits(80)
     value &= ~(0xF000 << 64) & ~(0xC << 60)
     value |= (0x7000 << 64) | (0x8 << 60)
     return str(uuid.UUID(int=value))

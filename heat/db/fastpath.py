@@ -51,6 +51,11 @@ class FastPath:
     statement, and each caller returns once its own rows are committed. Concurrent state
     changes of a large stack then share commits (the cost that dominates on SQLite) and
     statements, while every caller still knows its change is durable before it acts on it.
+
+    The writer is the one serial part, and under the GIL every time it lets go (each SQLite
+    step and commit) it waits for whichever other thread took over. So callers convert
+    their parameters before they queue, and the writer keeps one connection for as long as
+    it finds work instead of a pool checkout and checkin per batch.
     """
 
     def __init__(self, engine: sa.Engine, count: Callable[[int], None]):
@@ -70,7 +75,7 @@ class FastPath:
 
     def run(self, steps: list[tuple[CompiledStatement, dict]]) -> list[int]:
         """Execute (statement, values) steps in one transaction; return their rowcounts."""
-        return self._transaction([(compiled, [values]) for compiled, values in steps])
+        return self._transaction(_prepared(steps))
 
     def run_grouped(self, steps: list[tuple[CompiledStatement, dict]]) -> None:
         """Run `steps` as one transaction, committed together with concurrent callers' steps.
@@ -80,59 +85,97 @@ class FastPath:
         for their batch. A batch that fails is retried one caller at a time, so only the
         caller whose steps are at fault sees the error.
         """
-        pending = _Pending(steps)
+        pending = _Pending(_prepared(steps))
         with self._queue_lock:
             self._queue.append(pending)
             if self._writing:
                 writer = False
             else:
                 self._writing = writer = True
-        if not writer:
-            pending.done.wait()
-            if pending.error is not None:
-                raise pending.error
-            return
-        while True:
-            with self._queue_lock:
-                batch, self._queue = self._queue, []
-                if not batch:
-                    self._writing = False
-                    break
-            self._write_batch(batch)
+        if writer:
+            self._write_queue()
+        pending.wait()
         if pending.error is not None:
             raise pending.error
 
-    def _write_batch(self, batch: list[_Pending]) -> None:
+    def _write_queue(self) -> None:
+        """Write batches until the queue is empty, on one connection while batches succeed."""
+        connection = None
         try:
-            self._transaction(_grouped(batch))
+            while True:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                    if not batch:
+                        self._writing = False
+                        return
+                if connection is None:
+                    connection = self._connect_for(batch)
+                    if connection is None:
+                        continue  # no connection: the batch's callers have the error
+                if not self._write_batch(connection, batch):
+                    # The connection may be what failed: give it back, take a fresh one.
+                    connection, failed = None, connection
+                    failed.close()
+        except BaseException as exc:
+            # Only a bug (or a pool that cannot take a connection back) gets here: never
+            # leave callers queued behind a writer that is gone.
+            with self._queue_lock:
+                stranded, self._queue = self._queue, []
+                self._writing = False
+            for one in stranded:
+                one.finish(exc)
+            raise
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _connect_for(self, batch: list[_Pending]):
+        """A pooled DBAPI connection, or None with every caller of `batch` told why."""
+        try:
+            return self._engine.raw_connection()
+        except BaseException as exc:
+            for one in batch:
+                one.finish(exc)
+            return None
+
+    def _write_batch(self, connection, batch: list[_Pending]) -> bool:
+        """Write `batch` as one transaction; False if it failed (then each caller's steps
+        were retried alone, on connections of their own, and each knows its outcome)."""
+        try:
+            self._transaction(_grouped(batch), connection)
         except BaseException:
             for one in batch:
                 try:
-                    self.run(one.steps)
+                    self._transaction(one.groups)
                 except BaseException as exc:  # handed to the caller whose steps failed
-                    one.error = exc
-                one.done.set()
-            return
+                    one.finish(exc)
+                else:
+                    one.finish()
+            return False
         for one in batch:
-            one.done.set()
+            one.finish()
+        return True
 
-    def _transaction(self, groups) -> list[int]:
-        """Run (statement, [params, ...]) groups in one transaction; their rowcounts.
+    def _transaction(self, groups, connection=None) -> list[int]:
+        """Run (statement, [DBAPI params, ...]) groups in one transaction; their rowcounts.
 
         A group with several parameter sets is one executemany, counted as one statement.
+        Without `connection`, one is checked out of the pool for this transaction.
         """
-        connection = self._engine.raw_connection()
+        own = connection is None
+        if own:
+            connection = self._engine.raw_connection()
         statement = params = None
         rowcounts: list[int] = []
         try:
             cursor = connection.cursor()
-            for compiled, values_list in groups:
+            for compiled, params_list in groups:
                 statement = compiled.sql
-                params = [compiled.params(values) for values in values_list]
-                if len(params) == 1:
-                    params = params[0]
+                if len(params_list) == 1:
+                    params = params_list[0]
                     cursor.execute(statement, params)
                 else:
+                    params = params_list
                     cursor.executemany(statement, params)
                 rowcounts.append(cursor.rowcount)
             connection.commit()
@@ -146,24 +189,41 @@ class FastPath:
             connection.rollback()
             raise
         finally:
-            connection.close()
+            if own:
+                connection.close()
             self._count(len(rowcounts))
         return rowcounts
 
 
 class _Pending:
-    __slots__ = ("steps", "done", "error")
+    """One caller's steps in the queue, and the lock it waits on until they are written."""
 
-    def __init__(self, steps):
-        self.steps = steps
-        self.done = threading.Event()
+    __slots__ = ("groups", "error", "_done")
+
+    def __init__(self, groups):
+        self.groups = groups
         self.error: BaseException | None = None
+        # Held until finish(): a bare lock is the cheapest thing for one thread to wait on.
+        self._done = threading.Lock()
+        self._done.acquire()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        self.error = error
+        self._done.release()
+
+    def wait(self) -> None:
+        self._done.acquire()
+
+
+def _prepared(steps: list[tuple[CompiledStatement, dict]]) -> list[tuple[CompiledStatement, list]]:
+    """Steps as (statement, [DBAPI params]) groups, one per step."""
+    return [(compiled, [compiled.params(values)]) for compiled, values in steps]
 
 
 def _grouped(batch: list[_Pending]) -> list[tuple[CompiledStatement, list]]:
     """The batch's steps as (statement, [params...]) in first-seen statement order."""
     groups: dict[int, tuple[CompiledStatement, list]] = {}
     for pending in batch:
-        for compiled, values in pending.steps:
-            groups.setdefault(id(compiled), (compiled, []))[1].append(values)
+        for compiled, params_list in pending.groups:
+            groups.setdefault(id(compiled), (compiled, []))[1].extend(params_list)
     return list(groups.values())
