@@ -7,6 +7,7 @@ short transaction, through statements built once so SQLAlchemy's compiled cache 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 
@@ -28,6 +29,17 @@ def _state_update(columns: tuple[str, ...]):
         .where(_R.c.id == sa.bindparam("b_id"))
         .values({name: sa.bindparam(name) for name in columns})
     )
+
+
+def _secret_delete():
+    return _SECRET.delete().where(
+        _SECRET.c.resource_id == sa.bindparam("b_resource_id"),
+        _SECRET.c.key == sa.bindparam("b_key"),
+    )
+
+
+def _secret_insert():
+    return _SECRET.insert().values({c.name: sa.bindparam(c.name) for c in _SECRET.c})
 
 
 class Resources:
@@ -155,20 +167,23 @@ class Resources:
         rsrc_metadata=UNSET,
         engine_id=UNSET,
         event_properties: dict | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> str:
         """Record a state change: 1 UPDATE of the resource + 1 INSERT of its event, 1 transaction.
 
         Pass the resource's current `physical_resource_id`: it is stored and shown in the
         event. `data`, `properties_data`, `rsrc_metadata` and `engine_id` are stored when
-        given. Returns the event uuid.
+        given; `secrets` (key -> value) are stored encrypted, replacing those keys' values,
+        in the same transaction. Returns the event uuid.
         """
+        now = models.utcnow()
         values = {
             "b_id": resource_id,
             "action": action,
             "status": status,
             "status_reason": reason,
             "physical_resource_id": physical_resource_id,
-            "updated_at": models.utcnow(),
+            "updated_at": now,
         }
         for key, value in zip(
             _OPTIONAL_STATE_COLUMNS, (data, properties_data, rsrc_metadata, engine_id), strict=True
@@ -183,7 +198,11 @@ class Resources:
         event = event_row(
             stack_id, name, type, action, status, reason, physical_resource_id, event_properties
         )
-        self._fastpath.run_grouped([(update, values), (insert, event)])
+        event["created_at"] = now
+        steps = [(update, values), (insert, event)]
+        if secrets:
+            steps += self._secret_steps(resource_id, secrets)
+        self._fastpath.run_grouped(steps)
         self._events.inserted(stack_id)
         return event["uuid"]
 
@@ -232,11 +251,24 @@ class Resources:
 
     def set_secret(self, resource_id: int, key: str, value: str) -> None:
         """Store (or replace) a secret of the resource, encrypted."""
-        token = self._crypter_factory().encrypt(value)
-        where = (_SECRET.c.resource_id == resource_id) & (_SECRET.c.key == key)
-        with self._engine.begin() as conn:
-            if conn.execute(_SECRET.update().where(where).values(value=token)).rowcount == 0:
-                conn.execute(_SECRET.insert().values(resource_id=resource_id, key=key, value=token))
+        self._fastpath.run(self._secret_steps(resource_id, {key: value}))
+
+    def _secret_steps(self, resource_id: int, secrets: Mapping[str, str]) -> list:
+        """FastPath steps storing `secrets` encrypted: DELETE then INSERT of each key.
+
+        The same SQL on every database (no dialect's upsert), and in a group commit each is
+        one executemany however many resources store secrets together; the deletes of a
+        batch all run before its inserts. Encrypting here keeps it off the writer's path.
+        """
+        delete = self._fastpath.compiled("secret-delete", _secret_delete)
+        insert = self._fastpath.compiled("secret-insert", _secret_insert)
+        crypter = self._crypter_factory()
+        steps = [(delete, {"b_resource_id": resource_id, "b_key": key}) for key in secrets]
+        steps += [
+            (insert, {"resource_id": resource_id, "key": key, "value": crypter.encrypt(value)})
+            for key, value in secrets.items()
+        ]
+        return steps
 
     def get_secrets(self, resource_id: int) -> dict[str, str]:
         """The secrets of the resource, decrypted: {key: value}."""

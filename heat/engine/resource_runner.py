@@ -122,8 +122,15 @@ class ResourceSteps:
     # -- transitions --
 
     def transition(
-        self, record: ResourceRecord, action: str, status: str, reason: str, properties_data=None
+        self,
+        record: ResourceRecord,
+        action: str,
+        status: str,
+        reason: str,
+        properties_data=None,
+        secrets=None,
     ) -> None:
+        """Record a state change of the resource (and `secrets` to store with it)."""
         plugin = record.plugin
         if plugin is not None:
             record.physical_id = plugin.physical_id
@@ -140,6 +147,7 @@ class ResourceSteps:
             physical_resource_id=record.physical_id,
             data=record.data if status != IN_PROGRESS else record.data or None,
             engine_id=self.stack.engine.engine_id,  # who ran it: with many engines, any
+            secrets=secrets,
             **extra,
         )
         record.action, record.status, record.reason = action, status, reason
@@ -172,12 +180,13 @@ class ResourceSteps:
                 record.id, physical_resource_id=record.physical_id, data=record.data
             )
 
-    def save_secrets(self, record: ResourceRecord) -> None:
+    @staticmethod
+    def secrets_to_save(record: ResourceRecord) -> dict | None:
+        """The plugin's secrets, to be stored with its next transition; None if unchanged."""
         secrets = record.plugin.secrets
         if isinstance(secrets, StoredSecrets) and secrets._load is not None:
-            return  # never looked at, so never changed
-        for key, value in secrets.items():
-            self.db.resources.set_secret(record.id, key, value)
+            return None  # never looked at, so never changed
+        return dict(secrets.items()) or None
 
     # -- plugins --
 
@@ -256,13 +265,14 @@ class CreateStep:
                 return False
             if self.signals is not None and not self.signals.done():
                 return False
-            self.steps.save_secrets(record)
+            # Its secrets are stored in the same transaction as the state they belong to.
             self.steps.transition(
                 record,
                 CREATE,
                 COMPLETE,
                 "state changed",
                 properties_data=record.plugin.properties.as_dict(),
+                secrets=self.steps.secrets_to_save(record),
             )
         except Exception as exc:
             raise self.steps.fail(record, CREATE, exc) from exc

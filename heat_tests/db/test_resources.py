@@ -1,5 +1,8 @@
 """The resource repository: batch insert, state transitions, replacements, secrets."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
@@ -119,6 +122,59 @@ def test_set_state_on_a_missing_stack_fails_cleanly(heat_db):
         )
     # The UPDATE was rolled back with the failed INSERT.
     assert heat_db.resources.get(resource_id)["action"] == "INIT"
+
+
+def test_set_state_stores_secrets_encrypted_in_the_same_transaction(heat_db):
+    stack_id = create_stack(heat_db)
+    resource_id = _resources(heat_db, stack_id)["R0"]
+    kwargs = {"stack_id": stack_id, "name": "R0", "type": "T", "action": "CREATE"}
+    heat_db.reset_statement_count()
+
+    heat_db.resources.set_state(
+        resource_id, status="COMPLETE", secrets={"value": "s3cret"}, **kwargs
+    )
+
+    assert heat_db.statement_count == 4  # the UPDATE, the event, the secret's DELETE + INSERT
+    assert heat_db.resources.get_secrets(resource_id) == {"value": "s3cret"}
+    with heat_db.engine.connect() as conn:
+        stored = conn.execute(sa.select(models.resource_secret.c.value)).scalars().all()
+    assert len(stored) == 1 and "s3cret" not in stored[0]
+    heat_db.resources.set_state(resource_id, status="COMPLETE", secrets={"value": "new"}, **kwargs)
+    assert heat_db.resources.get_secrets(resource_id) == {"value": "new"}
+
+    with pytest.raises(sa.exc.IntegrityError):  # no such stack: the event cannot be stored
+        heat_db.resources.set_state(
+            resource_id,
+            status="FAILED",
+            secrets={"value": "lost"},
+            **{**kwargs, "stack_id": "nope"},
+        )
+    assert heat_db.resources.get_secrets(resource_id) == {"value": "new"}
+
+
+def test_concurrent_state_changes_with_secrets_share_commits(heat_db):
+    stack_id = create_stack(heat_db)
+    ids = _resources(heat_db, stack_id, 40)
+    start = threading.Barrier(len(ids))
+
+    def complete(name):
+        start.wait()
+        heat_db.resources.set_state(
+            ids[name],
+            stack_id=stack_id,
+            name=name,
+            type="T",
+            action="CREATE",
+            status="COMPLETE",
+            secrets={"value": f"secret of {name}", "other": name},
+        )
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        list(pool.map(complete, ids))
+
+    for name, rid in ids.items():
+        assert heat_db.resources.get_secrets(rid) == {"value": f"secret of {name}", "other": name}
+        assert heat_db.resources.get(rid)["status"] == "COMPLETE"
 
 
 def test_replacement_and_current_resources(heat_db):
