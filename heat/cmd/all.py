@@ -24,7 +24,7 @@ from heat import opts
 from heat.api.middleware import auth as auth_mw
 from heat.api.openstack.app import make_app
 from heat.api.server import HttpServer
-from heat.common import paths
+from heat.common import heap, paths
 from heat.db import migration
 from heat.db.api import Database
 from heat.identity import IdentityStore
@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"heat-all: cannot start: {exc}", file=sys.stderr)
         return 1
+    heap.freeze_startup_heap()  # full collections would walk it all, holding the GIL
     print(f"heat-api serving at {heat.api_url}", flush=True)
     if heat.cfn_url:
         print(f"heat-api-cfn serving at {heat.cfn_url}", flush=True)

@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"heat-engine: {exc}", file=sys.stderr)
         return 2
 
+    from heat.common import heap
     from heat.db.api import Database
     from heat.engine.service import EngineService
     from heat.rpc import transport as rpc_transport
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    heap.freeze_startup_heap()  # full collections would walk it all, holding the GIL
     print(f"heat-engine {engine.engine_id} serving topic {conf.engine_topic}", flush=True)
     try:
         while not stop.wait(0.5):

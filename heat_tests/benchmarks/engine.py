@@ -67,7 +67,7 @@ def create(kind: str, n: int, db_url: str | None, checks: int = 1) -> dict:
 
     from cryptography.fernet import Fernet
 
-    from heat.common import crypt
+    from heat.common import crypt, heap
     from heat.common.context import RequestContext
     from heat.db import migration
     from heat.db.api import Database
@@ -78,6 +78,7 @@ def create(kind: str, n: int, db_url: str | None, checks: int = 1) -> dict:
     migration.db_sync(url)
     db = Database(url, crypter=crypt.Crypter(Fernet.generate_key().decode()))
     engine = EngineService(db).start()
+    heap.freeze_startup_heap()  # as heat-engine and heat-all do once started
     ctx = RequestContext("bench")
     text = generate(kind, n, checks)
     figures = {"benchmark": "create", "kind": kind, "n": n, "db": url.split(":")[0]}
