@@ -477,26 +477,6 @@ def test_on_done_and_wait(sched, caplog):
 # -- back-off ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "checks, delay", [(1, 0.25), (2, 0.5), (3, 1.0), (4, 2.0), (5, 4.0), (6, 4.0), (5000, 4.0)]
-)
-def test_backoff_grows_geometrically_to_its_cap(checks, delay):
-    assert Backoff(initial=0.25, factor=2.0, maximum=4.0).delay(checks) == delay
-
-
-def test_default_backoff():
-    assert Backoff() == Backoff(initial=0.005, factor=2.0, maximum=1.0)
-    assert Backoff().delay(1) == 0.005
-
-
-@pytest.mark.parametrize(
-    "kwargs", [{"initial": -1.0}, {"factor": 0.5}, {"initial": 2.0, "maximum": 1.0}]
-)
-def test_backoff_rejects_nonsense(kwargs):
-    with pytest.raises(ValueError, match="^invalid back-off"):
-        Backoff(**kwargs)
-
-
 def _check_times(sched, step_cls, backoff):
     times = []
     step = step_cls(times)
