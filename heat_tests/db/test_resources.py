@@ -177,6 +177,32 @@ def test_concurrent_state_changes_with_secrets_share_commits(heat_db):
         assert heat_db.resources.get(rid)["status"] == "COMPLETE"
 
 
+def test_in_a_shared_commit_only_the_faulty_change_fails(heat_db):
+    stack_id = create_stack(heat_db)
+    ids = _resources(heat_db, stack_id, 30)
+    start = threading.Barrier(len(ids))
+
+    def complete(name):
+        start.wait()
+        owner = "nope" if name == "R7" else stack_id  # R7's event names no stack: refused
+        try:
+            heat_db.resources.set_state(
+                ids[name], stack_id=owner, name=name, type="T", action="CREATE", status="COMPLETE"
+            )
+        except sa.exc.IntegrityError:
+            return "refused"
+        return "stored"
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        outcomes = dict(zip(ids, pool.map(complete, ids), strict=True))
+
+    assert outcomes == {name: "refused" if name == "R7" else "stored" for name in ids}
+    # R7's UPDATE was rolled back with its event; everyone else's change is stored.
+    assert {name: heat_db.resources.get(rid)["action"] for name, rid in ids.items()} == {
+        name: "INIT" if name == "R7" else "CREATE" for name in ids
+    }
+
+
 def test_replacement_and_current_resources(heat_db):
     stack_id = create_stack(heat_db)
     old = _resources(heat_db, stack_id, 1)["R0"]
