@@ -81,6 +81,29 @@ class StackExists(Conflict):
         super().__init__(f"Stack [{stack_name}] already exists")
 
 
+class ChangeSetNotFound(NotFound):
+    code = "ChangeSetNotFound"
+
+    def __init__(self, name_or_id: str):
+        super().__init__(f"ChangeSet [{name_or_id}] does not exist")
+
+
+class ChangeSetExists(Conflict):
+    code = "AlreadyExistsException"
+
+    def __init__(self, name: str):
+        super().__init__(f"ChangeSet [{name}] already exists")
+        self.name = name
+
+
+class InvalidChangeSetStatus(Conflict):
+    """The change set cannot be executed or deleted in its (or its stack's) current state."""
+
+    # AWS answers it as a 400, like every state error of the CloudFormation API.
+    status = 400
+    code = "InvalidChangeSetStatus"
+
+
 class StackInProgress(Conflict):
     def __init__(self, stack_name: str, action: str):
         super().__init__(f"Stack {stack_name} already has an action ({action}) in progress.")

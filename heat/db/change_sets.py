@@ -1,22 +1,24 @@
-"""Change sets of the CFN API: stored update requests with their previewed changes."""
+"""Change sets of the CFN API: stored stack changes with their previewed changes.
+
+Every change of a change set's state is a compare-and-set (`transition`): the engine that
+computes the changes, an execution and a deletion may race, and each must see whether it
+won on any of the supported databases.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from heat.common.exception import Conflict, InvalidInput
+from heat.common.exception import ChangeSetExists, InvalidInput
 from heat.db import models
 from heat.db.common import as_dict, as_dicts
 
 _C = models.change_set
 
-
-class ChangeSetExists(Conflict):
-    def __init__(self, name: str):
-        super().__init__(f"ChangeSet {name} already exists")
-        self.name = name
+__all__ = ["ChangeSetExists", "ChangeSets"]
 
 
 class ChangeSets:
@@ -77,18 +79,45 @@ class ChangeSets:
                 query = query.limit(limit)
             return as_dicts(conn.execute(query))
 
-    def update(self, change_set_id: str, **values) -> None:
+    def transition(self, change_set_id: str, expected: dict, **values) -> bool:
+        """Set `values` if the change set's columns still hold `expected`; False otherwise
+        (it changed meanwhile, or is gone)."""
+        query = _C.update().where(
+            _C.c.id == change_set_id, *(_C.c[k] == v for k, v in expected.items())
+        )
         with self._engine.begin() as conn:
-            conn.execute(_C.update().where(_C.c.id == change_set_id).values(**values))
+            return conn.execute(query.values(**values)).rowcount == 1
 
-    def obsolete_others(self, stack_id: str, keep_id: str) -> None:
-        """Once one change set of a stack is executed the others no longer apply."""
+    def with_execution_status(self, stack_id: str, execution_status: str) -> list[dict]:
+        """The stack's change sets in this execution status: id, name, change_set_type."""
+        query = sa.select(_C.c.id, _C.c.name, _C.c.change_set_type).where(
+            _C.c.stack_id == stack_id, _C.c.execution_status == execution_status
+        )
+        with self._engine.connect() as conn:
+            return as_dicts(conn.execute(query))
+
+    def made_by(self, engine_ids: Iterable[str], statuses: Iterable[str]) -> list[dict]:
+        """Change sets in one of `statuses` whose changes `engine_ids` compute: id, engine_id."""
+        engine_ids = list(engine_ids)
+        if not engine_ids:
+            return []
+        query = sa.select(_C.c.id, _C.c.engine_id, _C.c.status).where(
+            _C.c.engine_id.in_(engine_ids), _C.c.status.in_(list(statuses))
+        )
+        with self._engine.connect() as conn:
+            return as_dicts(conn.execute(query))
+
+    def obsolete(self, stack_id: str, execution_statuses: Iterable[str], statuses=()) -> int:
+        """Mark OBSOLETE the stack's change sets in one of `execution_statuses` or (still
+        being made) of `statuses`: the stack changed under them. Returns how many."""
+        which = _C.c.execution_status.in_(list(execution_statuses))
+        if statuses:
+            which = sa.or_(which, _C.c.status.in_(list(statuses)))
+        query = (
+            _C.update().where(_C.c.stack_id == stack_id, which).values(execution_status="OBSOLETE")
+        )
         with self._engine.begin() as conn:
-            conn.execute(
-                _C.update()
-                .where(_C.c.stack_id == stack_id, _C.c.id != keep_id)
-                .values(execution_status="OBSOLETE")
-            )
+            return conn.execute(query).rowcount
 
     def delete(self, change_set_id: str) -> bool:
         with self._engine.begin() as conn:

@@ -301,11 +301,15 @@ class IdentityEc2Credential(Base):
 
 
 class ChangeSet(Base):
-    """A CFN change set: a stored update request, its previewed changes and its status.
+    """A CFN change set: a stored stack change, its previewed changes and its status.
 
-    `request` is the update to run on ExecuteChangeSet (template, parameters, options), as
-    encrypted JSON: its parameters may hold NoEcho values. No foreign key to the stack, so
-    that purging a deleted stack never trips over its old change sets.
+    `change_set_type` is UPDATE (a change to the stack) or CREATE (the stack's creation: the
+    stack waits in REVIEW_IN_PROGRESS). `request` is what ExecuteChangeSet runs (template,
+    parameters, options), as encrypted JSON: its parameters may hold NoEcho values.
+    `changes` lists what the preview found, one {"kind", "resource_name", ...} per resource
+    (heat.engine.change_sets). `engine_id` is the engine computing the changes, so that
+    they are failed if it dies first. No foreign key to the stack, so that purging a
+    deleted stack never trips over its change sets (the purge deletes them too).
     """
 
     __tablename__ = "change_set"
@@ -324,8 +328,12 @@ class ChangeSet(Base):
     status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
     status_reason: Mapped[str | None] = mapped_column(LongText)
     execution_status: Mapped[str] = mapped_column(sa.String(NAME_LEN), nullable=False)
+    change_set_type: Mapped[str] = mapped_column(
+        sa.String(NAME_LEN), nullable=False, server_default="UPDATE"
+    )
     request: Mapped[str] = mapped_column(LongText, nullable=False)
     changes: Mapped[list | None] = mapped_column(Json)
+    engine_id: Mapped[str | None] = mapped_column(sa.String(ID_LEN))
     created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, nullable=False)
 
 

@@ -19,7 +19,7 @@ BATCH = 200
 def purge_deleted(engine: sa.Engine, age_seconds: float) -> dict[str, int]:
     """Remove stacks soft-deleted more than `age_seconds` ago.
 
-    Their resources, resource secrets, events and exports go with them, and so do their
+    Their resources, resource secrets, events, exports and change sets go with them, and so do their
     templates once no remaining stack refers to them. A deleted stack whose nested stack
     is still live is kept (its row is still referenced). Returns the counts removed:
     {"stacks", "resources", "events", "templates"}.
@@ -90,6 +90,7 @@ def _purge_batch(conn: sa.Connection, stack_ids: list[str], counts: dict[str, in
         models.event.delete().where(models.event.c.stack_id.in_(stack_ids))
     ).rowcount
     conn.execute(models.stack_export.delete().where(models.stack_export.c.stack_id.in_(stack_ids)))
+    conn.execute(models.change_set.delete().where(models.change_set.c.stack_id.in_(stack_ids)))
     counts["stacks"] += conn.execute(_S.delete().where(_S.c.id.in_(stack_ids))).rowcount
     if templates:
         still_used = sa.select(_S.c.raw_template_id).where(_S.c.raw_template_id.is_not(None))

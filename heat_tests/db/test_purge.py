@@ -16,6 +16,18 @@ def _populate(heat_db, name, template, parent_id=None):
     )
     heat_db.resources.set_secret(rid, "password", "pw")
     heat_db.exports.put("p1", f"{name}-out", stack_id, 1)
+    heat_db.change_sets.insert(
+        {
+            "id": f"cs-{name}",
+            "name": "cs",
+            "project_id": "p1",
+            "stack_id": stack_id,
+            "stack_name": name,
+            "status": "CREATE_COMPLETE",
+            "execution_status": "AVAILABLE",
+            "request": {"template": None},
+        }
+    )
     return stack_id
 
 
@@ -51,6 +63,9 @@ def test_purges_old_deleted_stacks_only(heat_db):
     assert _count(heat_db, models.resource_secret) == 2
     assert _count(heat_db, models.event) == 2
     assert sorted(e["name"] for e in heat_db.exports.list("p1")) == ["live-out", "recent-out"]
+    with heat_db.engine.connect() as conn:
+        kept = conn.execute(sa.select(models.change_set.c.id)).scalars().all()
+    assert sorted(kept) == ["cs-live", "cs-recent"]
 
 
 def test_keeps_a_deleted_parent_of_a_live_nested_stack(heat_db):
