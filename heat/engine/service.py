@@ -28,6 +28,7 @@ from heat.common.exception import (
 )
 from heat.engine import cloud_checks, signals, template_format
 from heat.engine import update as update_mod
+from heat.engine.change_sets import ChangeSetOperations
 from heat.engine.clients import Clients
 from heat.engine.clients.session import CloudCredentials
 from heat.engine.graph_run import Backoff
@@ -37,6 +38,7 @@ from heat.engine.resource import COMPLETE, CREATE, FAILED, IN_PROGRESS, ROLLBACK
 from heat.engine.resource_runner import ResourceRecord
 from heat.engine.resources import default_registry
 from heat.engine.resources.aws.autoscaling import scaling
+from heat.engine.review import REVIEW, refuse_in_review
 from heat.engine.scheduler import Scheduler
 from heat.engine.stack import ON_FAILURE, Stack, new_records
 from heat.engine.stack_definition import StackDefinition
@@ -83,11 +85,12 @@ OPTS = [
 LEADER_LEASE = "engine-leader"
 
 
-class EngineService(AlarmOperations):
+class EngineService(AlarmOperations, ChangeSetOperations):
     """One engine: its database, its scheduler, its identity and heartbeat, its operations.
 
     The CloudWatch operations and the alarm evaluation come from AlarmOperations
-    (heat.engine.watch.operations).
+    (heat.engine.watch.operations), the CFN API's change sets from ChangeSetOperations
+    (heat.engine.change_sets).
     """
 
     def __init__(
@@ -242,6 +245,7 @@ class EngineService(AlarmOperations):
         Returns the ids of the stacks taken over.
         """
         dead = [e for e in self.db.engines.dead(self.heartbeat_timeout) if e != self.engine_id]
+        self.fail_change_sets_of(dead)
         taken = []
         for held in self.db.locks.held_by(dead):
             if not self.db.locks.steal(held["id"], held["engine_id"], self.engine_id):
@@ -268,6 +272,11 @@ class EngineService(AlarmOperations):
     def _take_over(self, stack_id: str, dead_engine: str) -> None:
         stack = self._load(self.db.stacks.get(stack_id))
         action = stack.row["action"]
+        if action == REVIEW:
+            # It died executing a change set before the creation began: nothing to undo;
+            # the change set is EXECUTE_FAILED (settle_change_sets).
+            stack.release(self._mark_busy(stack_id))
+            return
         reason = f"engine {dead_engine} stopped while {action} was in progress"
         for row in self.db.resources.in_progress(stack_id):
             record = ResourceRecord.from_row(row)
@@ -314,6 +323,11 @@ class EngineService(AlarmOperations):
             self._busy[stack_id] = event
 
         def done():
+            try:
+                # A change set this operation executed learns how it went.
+                self.settle_change_sets(stack_id)
+            except Exception:  # the stack's outcome stands; reading the change set settles it
+                LOG.exception("stack %s: recording its change set's execution failed", stack_id)
             with self._busy_lock:
                 if self._busy.get(stack_id) is event:
                     del self._busy[stack_id]
@@ -417,20 +431,10 @@ class EngineService(AlarmOperations):
         if self.db.stacks.find(ctx.project_id, name) is not None:
             raise StackExists(name)
         stack_id = str(uuid.uuid4())
-        template = (
-            template_text
-            if isinstance(template_text, Template)
-            else Template.parse(template_text, max_size=template_format.DEFAULT_MAX_SIZE)
+        definition = self._new_stack_definition(
+            template_text, parameters, self._identity(ctx.project_id, name, stack_id)
         )
-        definition = StackDefinition(
-            template,
-            parameters or {},
-            self._identity(ctx.project_id, name, stack_id),
-            registry=self.registry,
-            availability_zones=self.availability_zones,
-        )
-        cloud_checks.raise_if_invalid(definition, self.clients, self.registry)
-        template_id = self.db.templates.store(template.data)
+        template_id = self.db.templates.store(definition.template.data)
         params = definition.parameters
         row = {
             "id": stack_id,
@@ -451,11 +455,38 @@ class EngineService(AlarmOperations):
             "owner_resource": owner_resource,
         }
         self.db.stacks.insert(row, secret_parameters=params.no_echo_names())
+        self._start_create(stack_id, definition)
+        return {"stack_id": stack_id, "stack_name": name}
+
+    def _new_stack_definition(
+        self, template_text, parameters, identity: StackIdentity, check_cloud: bool = True
+    ) -> StackDefinition:
+        """The definition of a stack yet to be created, validated: every static finding
+        raised at once, and the cloud's too unless `check_cloud` is false."""
+        template = (
+            template_text
+            if isinstance(template_text, Template)
+            else Template.parse(template_text, max_size=template_format.DEFAULT_MAX_SIZE)
+        )
+        definition = StackDefinition(
+            template,
+            parameters or {},
+            identity,
+            registry=self.registry,
+            availability_zones=self.availability_zones,
+        )
+        clients = self.clients if check_cloud else None  # None: the static findings only
+        cloud_checks.raise_if_invalid(definition, clients, self.registry)
+        return definition
+
+    def _start_create(self, stack_id: str, definition: StackDefinition) -> None:
+        """Create the resources of a stored stack row (locked by this engine) in the
+        background: its resource rows are made and its state is CREATE_IN_PROGRESS."""
         records = new_records(self.db, stack_id, definition)
+        template = definition.template
         stack = Stack(self, self.db.stacks.get(stack_id), template, definition, records)
         stack.set_state(CREATE, IN_PROGRESS, "Stack CREATE started")
         stack.create(self._mark_busy(stack_id))
-        return {"stack_id": stack_id, "stack_name": name}
 
     def nesting_depth(self, row: dict) -> int:
         """How deep a stack is nested: 0 for a top-level stack."""
@@ -503,29 +534,59 @@ class EngineService(AlarmOperations):
         FAILED with `replace_reason` first, and the update replaces what failed.
         """
         row = self._find(ctx, name_or_id)
+        refuse_in_review(row, self._identity)
         if not self.db.locks.acquire(row["id"], self.engine_id):
             raise StackInProgress(row["name"], f"{row['action']}_{row['status']}")
         try:
-            stack, new, template_id = self._prepare_update(row, template_text, parameters, existing)
-            if require_changes and not _changes_anything(stack, new):
-                raise InvalidInput("No updates are to be performed.")
-            changes = {}
-            if timeout_mins is not None:
-                changes["timeout_mins"] = timeout_mins
-            if disable_rollback is not None:
-                changes["disable_rollback"] = bool(disable_rollback)
-            if changes:
-                self.db.stacks.update(row["id"], **changes)
-                stack.row.update(changes)
-            for name in replace:
-                record = stack.records.get(name)
-                if record is None:
-                    raise ResourceNotFound(row["name"], name)
-                stack.steps.transition(record, record.action, FAILED, replace_reason)
-            stack.set_state(UPDATE, IN_PROGRESS, "Stack UPDATE started")
+            return self._start_update(
+                row,
+                template_text,
+                parameters,
+                existing=existing,
+                timeout_mins=timeout_mins,
+                disable_rollback=disable_rollback,
+                require_changes=require_changes,
+                replace=replace,
+                replace_reason=replace_reason,
+            )
         except Exception:
             self.db.locks.release(row["id"], self.engine_id)
             raise
+
+    def _start_update(
+        self,
+        row: dict,
+        template_text,
+        parameters,
+        *,
+        existing: bool = False,
+        timeout_mins: int | None = None,
+        disable_rollback: bool | None = None,
+        require_changes: bool = False,
+        replace: tuple = (),
+        replace_reason: str = "Marked for replacement",
+    ) -> dict:
+        """update_stack once this engine holds the stack's lock; the caller releases it if
+        this raises."""
+        stack, new, template_id = self._prepare_update(row, template_text, parameters, existing)
+        if require_changes and not update_mod.changes_anything(stack, new):
+            raise InvalidInput("No updates are to be performed.")
+        changes = {}
+        if timeout_mins is not None:
+            changes["timeout_mins"] = timeout_mins
+        if disable_rollback is not None:
+            changes["disable_rollback"] = bool(disable_rollback)
+        if changes:
+            self.db.stacks.update(row["id"], **changes)
+            stack.row.update(changes)
+        for name in replace:
+            record = stack.records.get(name)
+            if record is None:
+                raise ResourceNotFound(row["name"], name)
+            stack.steps.transition(record, record.action, FAILED, replace_reason)
+        # Change sets previewed against the stack as it was no longer say what they do.
+        self.obsolete_change_sets(row["id"])
+        stack.set_state(UPDATE, IN_PROGRESS, "Stack UPDATE started")
         done = self._mark_busy(row["id"])
         update = StackUpdate(stack, new, template_id, lambda: self._update_done(row["id"], done))
         with self._busy_lock:
@@ -543,8 +604,11 @@ class EngineService(AlarmOperations):
         new = self._new_definition(stack, template_text, parameters, existing)
         return stack, new, self.db.templates.store(new.template.data)
 
-    def _new_definition(self, stack, template_text, parameters, existing) -> StackDefinition:
-        """The stack's template and parameters after an update, validated.
+    def _new_definition(
+        self, stack, template_text, parameters, existing, check_cloud: bool = True
+    ) -> StackDefinition:
+        """The stack's template and parameters after an update, validated: every static
+        finding raised at once, and the cloud's too unless `check_cloud` is false.
 
         Current parameter values carry over with `existing` (PATCH) or when the template is
         kept; a new template otherwise starts from its own defaults.
@@ -573,7 +637,8 @@ class EngineService(AlarmOperations):
             registry=self.registry,
             availability_zones=self.availability_zones,
         )
-        cloud_checks.raise_if_invalid(new, self.clients, self.registry)
+        clients = self.clients if check_cloud else None  # None: the static findings only
+        cloud_checks.raise_if_invalid(new, clients, self.registry)
         return new
 
     def preview_update(
@@ -586,7 +651,9 @@ class EngineService(AlarmOperations):
         existing: bool = False,
     ) -> dict:
         """What update_stack would do: {added, updated, replaced, unchanged, deleted}."""
-        stack = self._load(self._find(ctx, name_or_id))
+        row = self._find(ctx, name_or_id)
+        refuse_in_review(row, self._identity)
+        stack = self._load(row)
         new = self._new_definition(stack, template_text, parameters, existing)
         return {
             kind: [
@@ -783,13 +850,3 @@ class EngineService(AlarmOperations):
 
     def stack_outputs(self, ctx: RequestContext, name_or_id: str) -> list[dict]:
         return self._load(self._find(ctx, name_or_id), read_only=True).outputs()
-
-
-def _changes_anything(stack, new: StackDefinition) -> bool:
-    """Whether updating `stack` to `new` would change a resource, an output or a value."""
-    if new.template.data != stack.template.data:
-        return True
-    if new.parameters.values() != stack.definition.parameters.values():
-        return True
-    preview = update_mod.preview(stack, new)
-    return any(preview[kind] for kind in ("added", "updated", "replaced", "deleted"))

@@ -86,6 +86,16 @@ def preview(stack, new: StackDefinition) -> dict[str, list[Change]]:
     return out
 
 
+def changes_anything(stack, new: StackDefinition) -> bool:
+    """Whether updating `stack` to `new` would change a resource, an output or a value."""
+    if new.template.data != stack.template.data:
+        return True
+    if new.parameters.values() != stack.definition.parameters.values():
+        return True
+    found = preview(stack, new)
+    return any(found[kind] for kind in (ADDED, UPDATED, REPLACED, DELETED))
+
+
 class StackUpdate:
     """One update (or the rollback of one) of a loaded Stack."""
 

@@ -196,6 +196,59 @@ class EngineClient:
             signature=signature,
         )
 
+    # -- CFN change sets --
+
+    def create_change_set(
+        self,
+        ctx,
+        stack_name,
+        change_set_name,
+        template_text=None,
+        parameters=None,
+        *,
+        existing=False,
+        change_set_type="UPDATE",
+        description=None,
+        tags=(),
+        capabilities=(),
+        on_failure=None,
+    ) -> dict:
+        return self._call(
+            ctx,
+            "create_change_set",
+            stack_name=stack_name,
+            change_set_name=change_set_name,
+            template_text=template_text,
+            parameters=parameters,
+            existing=existing,
+            change_set_type=change_set_type,
+            description=description,
+            tags=list(tags),
+            capabilities=list(capabilities),
+            on_failure=on_failure,
+        )
+
+    def show_change_set(self, ctx, change_set, stack=None) -> dict:
+        return self._call(ctx, "show_change_set", change_set=change_set, stack=stack)
+
+    def list_change_sets(self, ctx, stack, limit=None, marker=None) -> list[dict]:
+        return self._call(ctx, "list_change_sets", stack=stack, limit=limit, marker=marker)
+
+    def get_change_set_template(self, ctx, change_set, stack=None):
+        return self._call(ctx, "get_change_set_template", change_set=change_set, stack=stack)
+
+    def execute_change_set(self, ctx, change_set, stack=None, *, disable_rollback=None) -> dict:
+        return self._call(
+            ctx,
+            "execute_change_set",
+            change_set=change_set,
+            stack=stack,
+            disable_rollback=disable_rollback,
+        )
+
+    def delete_change_set(self, ctx, change_set, stack=None) -> None:
+        return self._call(ctx, "delete_change_set", change_set=change_set, stack=stack)
+
     # -- CloudWatch: metric data and alarms --
 
     def put_metric_data(self, ctx, namespace, metric_data) -> None:

@@ -40,6 +40,13 @@ SERVICE_OPERATIONS = (
     "signal_wait_condition",
     "execute_scaling_policy",
     "signal_scaling_policy",
+    # CFN change sets (heat.engine.change_sets)
+    "create_change_set",
+    "show_change_set",
+    "list_change_sets",
+    "get_change_set_template",
+    "execute_change_set",
+    "delete_change_set",
     # CloudWatch (heat.engine.watch.operations)
     "put_metric_data",
     "list_metrics",

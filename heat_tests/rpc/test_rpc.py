@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import inspect
 import socket
 import uuid
 import warnings
@@ -11,13 +12,14 @@ import pytest
 
 from heat.common.context import RequestContext
 from heat.common.exception import Conflict, StackNotFound, TemplateError
+from heat.engine.service import EngineService
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from heat.rpc import transport as rpc_transport  # noqa: E402
 from heat.rpc.client import EngineClient  # noqa: E402
 from heat.rpc.envelope import RemoteInternalError  # noqa: E402
-from heat.rpc.server import EngineServer  # noqa: E402
+from heat.rpc.server import SERVICE_OPERATIONS, EngineServer  # noqa: E402
 
 RABBIT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 
@@ -115,3 +117,22 @@ def test_registry_operations(rpc):
     with pytest.raises(StackNotFound.__mro__[1]) as info:  # NotFound
         client.resource_schema(CTX, "OS::Nope")
     assert info.value.message == "The Resource Type (OS::Nope) could not be found."
+
+
+def _named_parameters(function) -> set[str]:
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    parameters = list(inspect.signature(function).parameters.values())[2:]  # self, ctx
+    return {p.name for p in parameters if p.kind in kinds}
+
+
+def test_every_client_operation_is_served_with_the_services_arguments():
+    registry_operations = {"list_resource_types", "resource_schema"}
+    operations = [
+        name
+        for name, _ in inspect.getmembers(EngineClient, inspect.isfunction)
+        if not name.startswith("_")
+    ]
+    assert set(operations) == set(SERVICE_OPERATIONS) | registry_operations
+    for name in SERVICE_OPERATIONS:
+        client_side = _named_parameters(getattr(EngineClient, name))
+        assert client_side <= _named_parameters(getattr(EngineService, name)), name

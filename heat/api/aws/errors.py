@@ -152,8 +152,12 @@ def from_heat_error(error: exception.HeatError) -> AwsError:
     ValidationError (an unknown stack, a stack busy with another action), so these are
     mapped here rather than by the status the class carries for the native API.
     """
-    if isinstance(error, exception.StackExists):
+    if isinstance(error, (exception.StackExists, exception.ChangeSetExists)):
         return AlreadyExists(error.message)
+    if isinstance(error, exception.ChangeSetNotFound):
+        return ChangeSetNotFound(error.message)
+    if isinstance(error, exception.InvalidChangeSetStatus):
+        return InvalidChangeSetStatus(error.message)
     if isinstance(error, (exception.InvalidInput, exception.NotFound, exception.Conflict)):
         return ValidationError(error.message)
     if isinstance(error, exception.Forbidden):

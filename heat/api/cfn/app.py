@@ -68,8 +68,8 @@ def make_app(engine_client, identity_store, conf=None, *, database=None, verifie
     """The CFN API as a WSGI application.
 
     `engine_client` has EngineService's operations (heat.rpc's EngineClient, or an
-    EngineService itself); `identity_store` answers ec2_credentials(access_key). The API's
-    own state (change sets) lives in `database` (default: the one `conf` configures).
+    EngineService itself); `identity_store` answers ec2_credentials(access_key). Exports
+    are read from `database` (default: the one `conf` configures).
     `verifier` replaces the signature check `auth_mode` picks (tests: a skewed clock).
     """
     if conf is not None:

@@ -15,7 +15,7 @@ class CfnService:
     """The dependencies of every action handler.
 
     `engine` has EngineService's methods (an RPC EngineClient, or the service itself);
-    `db` is used for what is the API's own state (change sets) and for reading exports.
+    `db` is only read, for exports (change sets and stacks are the engine's).
     """
 
     engine: object

@@ -78,10 +78,8 @@ def _parse(text: str, svc) -> dict:
 
 def get_template(svc, ctx, params) -> dict:
     ref = stack_ref(params.string("StackName", required=True, max_len=255))
-    change_set = params.get("ChangeSetName")
-    if change_set:
-        found = change_sets.find(svc, ctx, change_set, ref)
-        text = found["request"]["template"]
+    if params.get("ChangeSetName"):
+        text = svc.engine.get_change_set_template(ctx, *change_sets.reference(params))
         if text is not None:
             return {"TemplateBody": text, "StagesAvailable": ["Original", "Processed"]}
     data = svc.engine.get_template(ctx, ref)

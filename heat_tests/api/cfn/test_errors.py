@@ -136,18 +136,6 @@ def test_cancel_update_without_an_update(cfn):
     )
 
 
-def test_change_set_type_create_is_refused_clearly(cfn):
-    status, err = error(
-        cfn.create_change_set,
-        StackName="new",
-        ChangeSetName="c",
-        TemplateBody=WEB,
-        ChangeSetType="CREATE",
-    )
-    assert (status, err["Code"]) == (400, "ValidationError")
-    assert err["Message"].startswith("ChangeSetType CREATE is not supported")
-
-
 def test_unknown_and_missing_actions(cfn_server):
     answer = send(v4_request(cfn_server, {"Action": "LaunchMissiles", "Version": "2010-05-15"}))
     assert error_of(answer) == (
