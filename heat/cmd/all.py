@@ -13,17 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import signal
 import sys
-import threading
 import warnings
 
 from oslo_config import cfg
 
-from heat import opts
-from heat.api.middleware import auth as auth_mw
 from heat.api.openstack.app import make_app
 from heat.api.server import HttpServer
+from heat.cmd import service_main
 from heat.common import heap, paths
 from heat.db import migration
 from heat.db.api import Database
@@ -67,11 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_conf(args) -> cfg.ConfigOpts:
-    conf = cfg.ConfigOpts()
-    opts.register_all(conf)
-    if "auth_mode" not in conf:
-        conf.register_opts(auth_mw.OPTS)
-    conf(args=[], project="heat", default_config_files=args.config_file or None)
+    conf = service_main.load_conf(args.config_file)
     if args.state_dir:
         conf.set_override("state_dir", os.path.abspath(args.state_dir))
     return conf
@@ -262,9 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     except cfg.Error as exc:
         print(f"heat-all: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = service_main.stop_on_signals()
     try:
         heat = HeatAll(conf, args).start()
     except ImageError as exc:  # container mode without its base image (and no way to build it)
@@ -282,8 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"localcloud servers: {heat.boot_mode} mode", flush=True)
     print(f"credentials: source {heat.rc_path}", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        service_main.wait_until(stop)
     finally:
         heat.stop()
     print("heat-all stopped", flush=True)

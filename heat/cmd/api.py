@@ -10,13 +10,11 @@ configured in [keystone_authtoken] (`auth_mode = keystone`).
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
-import threading
-import warnings
 
 from oslo_config import cfg
+
+from heat.cmd import service_main
 
 GROUP = "heat_api"
 OPTS = [
@@ -35,15 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_conf(config_files: list[str]) -> cfg.ConfigOpts:
-    from heat import opts
-
-    conf = cfg.ConfigOpts()
-    opts.register_all(conf)
-    conf(args=[], project="heat", default_config_files=config_files or None)
-    return conf
-
-
 def make_application(conf: cfg.ConfigOpts, client, database):
     """The heat-api WSGI app for `conf`'s auth_mode."""
     from heat.api.openstack.app import make_app
@@ -55,52 +44,21 @@ def make_application(conf: cfg.ConfigOpts, client, database):
     return make_app(client, IdentityStore.for_database(database), conf)
 
 
-def main(argv: list[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        conf = load_conf(args.config_file)
-    except cfg.Error as exc:
-        print(f"heat-api: {exc}", file=sys.stderr)
-        return 2
-
-    from heat.api.server import HttpServer
-    from heat.db.api import Database
-    from heat.rpc import transport as rpc_transport
-    from heat.rpc.client import EngineClient
-
-    db = Database.from_conf(conf)
-    transport = rpc_transport.get_transport(conf)
-    client = EngineClient(
-        transport, topic=conf.engine_topic, timeout=conf.rpc_response_timeout_engine
-    )
+def start(service: service_main.Service) -> str:
+    """Serve heat-api over HTTP; the banner."""
+    conf = service.conf
+    db = service.database
+    client = service.engine_client()
     try:
         application = make_application(conf, client, db)
-    except (cfg.Error, ImportError) as exc:
-        print(f"heat-api: {exc}", file=sys.stderr)
-        return 2
-    group = conf[GROUP]
-    host = args.host or group.bind_host
-    port = group.bind_port if args.port is None else args.port
-    try:
-        server = HttpServer(application, host, port, name="heat-api").start()
-    except OSError as exc:
-        print(f"heat-api: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print(f"heat-api serving at {server.url} (auth_mode = {conf.auth_mode})", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        transport.cleanup()
-        db.dispose()
-    print("heat-api stopped", flush=True)
-    return 0
+    except ImportError as exc:  # auth_mode = keystone without keystonemiddleware
+        raise service_main.StartupError(str(exc), 2) from exc
+    server = service.listen(application, GROUP, "heat-api", errno_in_message=False)
+    return f"heat-api serving at {server.url} (auth_mode = {conf.auth_mode})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return service_main.run("heat-api", build_parser(), argv, start)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,11 @@ identity store in the database, or by Keystone's ec2tokens with `auth_mode = key
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
-import threading
-import warnings
 
-from oslo_config import cfg
-
-from heat import opts
 from heat.api.cfn import app as cfn_app
+from heat.cmd import service_main
+from heat.identity import IdentityStore
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,65 +27,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_conf(config_files: list[str]) -> cfg.ConfigOpts:
-    from heat.api.middleware import auth as auth_mw
-    from heat.rpc import transport as rpc_transport
-
-    conf = cfg.ConfigOpts()
-    opts.register_all(conf)
-    for module_opts, group in ((auth_mw.OPTS, None), (rpc_transport.OPTS, None)):
-        if not all(o.dest in (conf[group] if group else conf) for o in module_opts):
-            conf.register_opts(module_opts, group=group)
-    conf.register_opts(cfn_app.OPTS, group=cfn_app.GROUP)
-    conf(args=[], project="heat", default_config_files=config_files or None)
-    return conf
+def start(service: service_main.Service) -> str:
+    """Serve the CFN API over HTTP; the banner."""
+    db = service.database
+    client = service.engine_client()
+    store = IdentityStore.for_database(db)
+    application = cfn_app.make_app(client, store, service.conf, database=db)
+    server = service.listen(application, cfn_app.GROUP, "cfn")
+    return f"heat-api-cfn serving at {server.url}/v1"
 
 
 def main(argv: list[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        conf = load_conf(args.config_file)
-    except cfg.Error as exc:
-        print(f"heat-api-cfn: {exc}", file=sys.stderr)
-        return 2
-
-    from heat.api.server import HttpServer
-    from heat.db.api import Database
-    from heat.identity import IdentityStore
-    from heat.rpc import transport as rpc_transport
-    from heat.rpc.client import EngineClient
-
-    db = Database.from_conf(conf)
-    transport = rpc_transport.get_transport(conf)
-    client = EngineClient(
-        transport, topic=conf.engine_topic, timeout=conf.rpc_response_timeout_engine
+    return service_main.run(
+        "heat-api-cfn",
+        build_parser(),
+        argv,
+        start,
+        groups=[(cfn_app.GROUP, cfn_app.OPTS)],
+        says_stopped=False,
     )
-    try:
-        application = cfn_app.make_app(client, IdentityStore.for_database(db), conf, database=db)
-    except cfg.Error as exc:
-        print(f"heat-api-cfn: {exc}", file=sys.stderr)
-        return 2
-    group = conf[cfn_app.GROUP]
-    host = args.host or group.bind_host
-    port = group.bind_port if args.port is None else args.port
-    try:
-        server = HttpServer(application, host, port, name="cfn").start()
-    except OSError as exc:
-        print(f"heat-api-cfn: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
-        return 1
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print(f"heat-api-cfn serving at {server.url}/v1", flush=True)
-    try:
-        stop.wait()
-    finally:
-        server.stop()
-        transport.cleanup()
-        db.dispose()
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,13 +9,11 @@ an auth_url only resources that need no cloud can be created.
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
-import threading
-import warnings
 
 from oslo_config import cfg
+
+from heat.cmd import service_main
 
 GROUP = "cloud"
 OPTS = [
@@ -49,15 +47,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_conf(config_files: list[str]) -> cfg.ConfigOpts:
-    from heat import opts
-
-    conf = cfg.ConfigOpts()
-    opts.register_all(conf)
-    conf(args=[], project="heat", default_config_files=config_files or None)
-    return conf
-
-
 def cloud_credentials(conf: cfg.ConfigOpts):
     """[cloud] as CloudCredentials, or None when no auth_url is configured."""
     from heat.engine.clients.session import CloudCredentials
@@ -82,54 +71,35 @@ def cloud_credentials(conf: cfg.ConfigOpts):
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        conf = load_conf(args.config_file)
-        cloud = cloud_credentials(conf)
-    except cfg.Error as exc:
-        print(f"heat-engine: {exc}", file=sys.stderr)
-        return 2
-
+def start(service: service_main.Service) -> str:
+    """Start the engine and its RPC server; the banner."""
     from heat.common import heap
-    from heat.db.api import Database
     from heat.engine.service import EngineService
-    from heat.rpc import transport as rpc_transport
     from heat.rpc.server import EngineServer
 
+    conf = service.conf
+    cloud = cloud_credentials(conf)
     # Every worker thread may hold a connection, plus the heartbeat and the step poller: a
     # smaller pool would open and close overflow connections all the time.
     if conf.database.max_pool_size < conf.engine_workers + 4:
         conf.set_override("max_pool_size", conf.engine_workers + 4, group="database")
-    db = Database.from_conf(conf)
-    transport = rpc_transport.get_transport(conf)
+    db = service.database
+    transport = service.transport
     engine = EngineService.from_conf(db, conf, cloud=cloud).start()
+    service.on_stop(engine.stop)
     try:
         server = EngineServer(engine, transport, topic=conf.engine_topic).start()
+        service.on_stop(server.stop)
         # Steps of big stacks are shared with the other engines on the same broker.
         engine.distribute(transport, conf.engine_topic)
     except Exception as exc:  # e.g. the message broker cannot be reached
-        engine.stop()
-        transport.cleanup()
-        print(f"heat-engine: cannot serve RPC: {exc}", file=sys.stderr)
-        return 1
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+        raise service_main.StartupError(f"cannot serve RPC: {exc}") from exc
     heap.freeze_startup_heap()  # full collections would walk it all, holding the GIL
-    print(f"heat-engine {engine.engine_id} serving topic {conf.engine_topic}", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        engine.stop()
-        transport.cleanup()
-        db.dispose()
-    print("heat-engine stopped", flush=True)
-    return 0
+    return f"heat-engine {engine.engine_id} serving topic {conf.engine_topic}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return service_main.run("heat-engine", build_parser(), argv, start)
 
 
 if __name__ == "__main__":

@@ -67,8 +67,8 @@ def start(argv: list[str], ready: str, timeout: float = 90) -> subprocess.Popen:
     return proc
 
 
-def stop(proc: subprocess.Popen, last_line: str, timeout: float = 60) -> None:
-    """SIGTERM; the process must exit 0 and say `last_line` last."""
+def stop(proc: subprocess.Popen, last_line: str | None, timeout: float = 60) -> None:
+    """SIGTERM; the process must exit 0 and say `last_line` last (None: nothing more)."""
     proc.send_signal(signal.SIGTERM)
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -77,7 +77,10 @@ def stop(proc: subprocess.Popen, last_line: str, timeout: float = 60) -> None:
         out, err = proc.communicate()
         pytest.fail(f"did not stop within {timeout} s: {err[-2000:]}")
     assert proc.returncode == 0, err[-2000:]
-    assert out.strip().splitlines()[-1] == last_line
+    if last_line is None:
+        assert out == ""
+    else:
+        assert out.strip().splitlines()[-1] == last_line
 
 
 def start_heat_all(state_dir) -> tuple[subprocess.Popen, dict]:

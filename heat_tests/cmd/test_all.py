@@ -95,7 +95,7 @@ def test_container_mode_without_a_base_image_says_why(tmp_path, monkeypatch, cap
         raise image.ImageError("building the base image needs root (run heat-all as root)")
 
     monkeypatch.setattr(image.ImageCache, "ensure", cannot_build)
-    monkeypatch.setattr(heat_all.signal, "signal", lambda *args: None)  # pytest keeps its own
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # pytest keeps its own
     status = heat_all.main(
         ["--state-dir", str(tmp_path / "state"), "--boot-mode", "container", "--api-port", "0",
          "--cfn-port", "0", "--cloudwatch-port", "0", "--localcloud-port", "0",

@@ -1,6 +1,7 @@
 """heat-engine and heat-api as separate processes on RabbitMQ and SQLite, set up with
 heat-manage bootstrap and driven by the heat CLI; then a second heat-api in
-auth_mode = keystone (keystonemiddleware's auth_token) against the first one's Keystone v3."""
+auth_mode = keystone (keystonemiddleware's auth_token) against the first one's Keystone v3,
+and heat-api-cfn and heat-api-cloudwatch driven by boto3 with the bootstrapped EC2 key."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import socket
 import subprocess
 import uuid
 
+import boto3
 import pytest
 import requests
+from botocore.config import Config
 
 from heat_tests.cmd.processes import BIN, Heat, clean_env, event_lines, start, stop
 
@@ -196,3 +199,59 @@ project_domain_name = Default
         assert (deleted.returncode, deleted.stderr) == (0, "")
     finally:
         stop(api, "heat-api stopped")
+
+
+def _boto3(service: str, url: str, bootstrapped: str):
+    key = _fields(bootstrapped)
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="RegionOne",
+        aws_access_key_id=key["ec2_access_key"],
+        aws_secret_access_key=key["ec2_secret_key"],
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def _start_query_api(prog: str, conf: str):
+    """`prog` on an ephemeral port of 127.0.0.1 (--host, --port); (process, its /v1 URL)."""
+    argv = [os.path.join(BIN, prog), "--config-file", conf, "--host", "127.0.0.1", "--port", "0"]
+    proc = start(argv, f"{prog} serving at http://127.0.0.1:")
+    return proc, proc.ready_line.split()[-1]
+
+
+def test_cfn_api_on_rabbitmq_creates_and_deletes_with_an_ec2_key(split):
+    _, conf, bootstrapped, _ = split
+    proc, url = _start_query_api("heat-api-cfn", conf)
+    try:
+        assert url.endswith("/v1")
+        cfn = _boto3("cloudformation", url, bootstrapped)
+        stack_id = cfn.create_stack(StackName="viacfn", TemplateBody=TEMPLATE)["StackId"]
+        cfn.get_waiter("stack_create_complete").wait(
+            StackName=stack_id, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
+        )
+        (stack,) = cfn.describe_stacks(StackName="viacfn")["Stacks"]
+        assert (stack["StackId"], stack["StackStatus"]) == (stack_id, "CREATE_COMPLETE")
+        assert len(stack["Outputs"][0]["OutputValue"]) == 6
+        cfn.delete_stack(StackName=stack_id)
+        cfn.get_waiter("stack_delete_complete").wait(
+            StackName=stack_id, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
+        )
+    finally:
+        stop(proc, None)  # heat-api-cfn has never said anything as it stops
+
+
+def test_cloudwatch_api_on_rabbitmq_stores_metric_data_with_an_ec2_key(split):
+    _, conf, bootstrapped, _ = split
+    proc, url = _start_query_api("heat-api-cloudwatch", conf)
+    try:
+        assert url.endswith("/v1")
+        cloudwatch = _boto3("cloudwatch", url, bootstrapped)
+        cloudwatch.put_metric_data(
+            Namespace="system/linux", MetricData=[{"MetricName": "MemoryUtilization", "Value": 42}]
+        )
+        metrics = cloudwatch.list_metrics(Namespace="system/linux")["Metrics"]
+        assert [m["MetricName"] for m in metrics] == ["MemoryUtilization"]
+        assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+    finally:
+        stop(proc, None)
