@@ -21,6 +21,9 @@ every message ends, so each request is framed here rather than trusted to the ap
   IDLE_HANDOVER seconds is closed. Closing an idle connection races with a client that is
   just sending on it (it sees the connection drop, and may not retry a POST), so it is done
   only after that grace, never the moment someone else waits.
+
+An app that raises DropConnection gets its connection closed with no answer at all
+(localcloud's fault injection: a cloud that drops a request).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import io
 import logging
 import select
 import socket
+import sys
 import threading
 import time
 from wsgiref import simple_server
@@ -39,6 +43,10 @@ LOG = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024  # request bodies larger than this are refused (413)
 MAX_DRAIN = 1024 * 1024  # unread request body bytes drained to keep a connection open
 NO_BODY_STATUS = ("1", "204", "304")
+
+
+class DropConnection(Exception):
+    """Raised by an application to close the client's connection without any answer."""
 
 
 class _BodyReader(io.RawIOBase):
@@ -120,6 +128,9 @@ class _ServerHandler(simple_server.ServerHandler):
         LOG.error("unhandled error in a WSGI application", exc_info=exc_info)
 
     def handle_error(self):
+        if isinstance(sys.exc_info()[1], DropConnection):
+            self.request_handler.close_connection = True  # and nothing is sent, nor logged
+            return
         if self.headers_sent:  # the answer is cut short: only closing tells the client
             self.request_handler.close_connection = True
         super().handle_error()

@@ -7,11 +7,11 @@ override them. The cloud's state lives in `<state_dir>/localcloud`.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
 from oslo_config import cfg
 
+from heat.cmd import service_main
 from heat.common import paths
 from heat.localcloud import settings as localcloud_settings
 from heat.localcloud.container.image import ImageError
@@ -52,10 +52,6 @@ def load_conf(config_files: list[str]) -> cfg.ConfigOpts:
     return conf
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -85,15 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"heat-localcloud: cannot listen: {exc}", file=sys.stderr)
         return 1
-    # SIGTERM stops as cleanly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    stop = service_main.stop_on_signals()
     print(f"localcloud serving at {cloud.url} (Keystone: {cloud.auth_url})", flush=True)
     print(f"servers: {settings.boot_mode} mode", flush=True)
     print(f"export OS_CLIENT_CONFIG_FILE={cloud.clouds_yaml} OS_CLOUD=localcloud", flush=True)
     try:
-        cloud.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        service_main.wait_until(stop)
     finally:
         cloud.stop()
     print("localcloud stopped", flush=True)

@@ -11,9 +11,8 @@ import json
 import re
 import threading
 
-
-class DropConnection(Exception):
-    """Raised by the app to close the client's connection without sending any response."""
+# Raised by the app: the HTTP server closes the connection without any answer.
+from heat.api.server import DropConnection
 
 
 @dataclasses.dataclass

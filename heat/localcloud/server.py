@@ -5,66 +5,26 @@
     ...
     cloud.stop()
 
-On start it writes `<state_dir>/clouds.yaml` with the cloud `localcloud` (and
-`localcloud-admin`), so `OS_CLIENT_CONFIG_FILE=<state_dir>/clouds.yaml openstack --os-cloud
-localcloud server list` works.
+It is served by the APIs' own HTTP server (heat.api.server: HTTP/1.1 keep-alive on a
+bounded pool of workers). On start it writes `<state_dir>/clouds.yaml` with the cloud
+`localcloud` (and `localcloud-admin`), so `OS_CLIENT_CONFIG_FILE=<state_dir>/clouds.yaml
+openstack --os-cloud localcloud server list` works.
 """
 
 from __future__ import annotations
 
 import os
-import socketserver
-import sys
-import threading
-from wsgiref import simple_server
 
 import yaml
 
+from heat.api.server import HttpServer
 from heat.localcloud.app import LocalCloudApp
-from heat.localcloud.faults import DropConnection, Fault
+from heat.localcloud.faults import Fault
 from heat.localcloud.settings import Settings
 from heat.localcloud.store import Store
 
 DB_FILE = "localcloud.sqlite"
 CLOUDS_FILE = "clouds.yaml"
-
-
-class _Handler(simple_server.ServerHandler):
-    def handle_error(self):
-        # An injected connection drop: answer nothing; the socket closes after the request.
-        if isinstance(sys.exc_info()[1], DropConnection):
-            self.headers_sent = True
-            self.status = self.status or "000 Dropped"
-            return
-        super().handle_error()
-
-    def log_exception(self, exc_info):
-        if not isinstance(exc_info[1], DropConnection):
-            super().log_exception(exc_info)
-
-
-class _RequestHandler(simple_server.WSGIRequestHandler):
-    def handle(self):
-        # As WSGIRequestHandler.handle, with our ServerHandler and without access logging.
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536:
-            self.send_error(414)
-            return
-        if not self.parse_request():
-            return
-        handler = _Handler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
-        )
-        handler.request_handler = self
-        handler.run(self.server.get_app())
-
-    def log_message(self, format, *args):
-        pass
-
-
-class _Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 class LocalCloud:
@@ -89,8 +49,7 @@ class LocalCloud:
         if delete_delay is not None:
             self.settings.delete_delay = delete_delay
         self._requested_port = port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: HttpServer | None = None
         self.store: Store | None = None
         self.app: LocalCloudApp | None = None
 
@@ -106,24 +65,14 @@ class LocalCloud:
 
             nova = self.app.nova
             nova.machines = container_machines(self.settings, self.state_dir, nova)
-        self._server = _Server((self.host, self._requested_port), _RequestHandler)
-        self._server.set_app(self.app)
+        self._server = HttpServer(self.app, self.host, self._requested_port, "localcloud").start()
         self.write_clouds_yaml()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"localcloud:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the state; idempotent."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
+            self._server.stop()
             self._server = None
         if self.app is not None:
             # Container servers' processes end with localcloud (see container/machines.py).
@@ -131,10 +80,6 @@ class LocalCloud:
         if self.store is not None:
             self.store.close()
             self.store = None
-
-    def serve_forever(self) -> None:
-        """Block until stop() is called from another thread (or KeyboardInterrupt)."""
-        self._thread.join()
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -146,13 +91,12 @@ class LocalCloud:
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1]
+        return self._server.port
 
     @property
     def url(self) -> str:
         """The root URL, e.g. http://127.0.0.1:41234."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return self._server.url
 
     @property
     def auth_url(self) -> str:

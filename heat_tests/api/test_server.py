@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from heat.api.server import HttpServer
+from heat.api.server import DropConnection, HttpServer
 
 
 def app(environ, start_response):
@@ -26,6 +26,8 @@ def app(environ, start_response):
         return iter([b"a", b"b"])
     if path == "/slow":
         time.sleep(0.3)
+    if path == "/drop":
+        raise DropConnection()
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
     answer = b"%s %s %s" % (environ["REQUEST_METHOD"].encode(), path.encode(), body)
@@ -115,6 +117,18 @@ def test_connection_close_and_http_1_0_are_honoured(server):
         while chunk := sock.recv(4096):  # the server closes: recv returns b""
             data += chunk
     assert data.endswith(b"GET /old ")
+
+
+def test_drop_connection_closes_a_kept_alive_connection_without_an_answer(server, caplog):
+    conn = _connection(server)
+    conn.request("GET", "/first")
+    assert conn.getresponse().read() == b"GET /first "
+    conn.sock.sendall(b"GET /drop HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert conn.sock.recv(4096) == b""  # closed, not one byte of an answer
+    assert caplog.records == []  # a drop on purpose is not an error to log
+    again = _connection(server)
+    again.request("GET", "/after")
+    assert again.getresponse().read() == b"GET /after "
 
 
 def test_a_reader_without_length_stops_at_the_body_end():

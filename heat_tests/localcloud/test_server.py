@@ -1,8 +1,9 @@
 """LocalCloud as a server: restart keeps state, clouds.yaml works for openstacksdk and the
-`openstack` CLI, other apps can be mounted."""
+`openstack` CLI, other apps can be mounted, connections are kept alive."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -106,3 +107,14 @@ def test_mount_serves_another_app(localcloud):
     localcloud.mount("/orchestration", hello)
     answer = requests.get(f"{localcloud.url}/orchestration/v1/stacks", timeout=5).json()
     assert answer == {"path": "/v1/stacks", "script": "/orchestration"}
+
+
+def test_requests_share_one_kept_alive_connection(localcloud):
+    conn = http.client.HTTPConnection("127.0.0.1", localcloud.port, timeout=5)
+    conn.request("GET", "/identity/v3")
+    first = conn.getresponse()
+    assert (first.status, first.version, first.getheader("Connection")) == (200, 11, None)
+    first.read()
+    port = conn.sock.getsockname()[1]
+    conn.request("GET", "/identity/v3")
+    assert conn.getresponse().read() and conn.sock.getsockname()[1] == port
