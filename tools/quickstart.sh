@@ -6,6 +6,7 @@
 #   tools/quickstart.sh [STATE_DIR]      (default: ~/.local/share/heat/quickstart)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/heat_all.sh
 
 tools/setup.sh
 state=${1:-${XDG_DATA_HOME:-$HOME/.local/share}/heat/quickstart}
@@ -18,29 +19,7 @@ echo "== heat template-validate --offline -f $template"
 
 echo "== starting heat-all (state in $state, log in $log)"
 # Ephemeral ports, so a busy 8004/8000/5000 cannot stop the demo; heatrc names the real ones.
-.venv/bin/heat-all --state-dir "$state" --api-port 0 --cfn-port 0 --localcloud-port 0 \
-    >"$log" 2>&1 &
-pid=$!
-stop_heat_all() {
-    kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
-    echo "== heat-all stopped"
-}
-trap stop_heat_all EXIT
-for _ in $(seq 1 240); do
-    grep -q '^credentials: source' "$log" && break
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "heat-all did not start:" >&2
-        tail -20 "$log" >&2
-        exit 1
-    fi
-    sleep 0.5
-done
-grep -q '^credentials: source' "$log" || { echo "heat-all did not start in 2 minutes" >&2; exit 1; }
-set -a
-# shellcheck disable=SC1091
-. "$state/heatrc"
-set +a
-echo "== source $state/heatrc  (OS_AUTH_URL=$OS_AUTH_URL)"
+start_heat_all "$state" "$log" "heat-all stopped" --api-port 0 --cfn-port 0 --localcloud-port 0
 
 # The template's KeyName must name an existing key pair: make one in localcloud's Nova.
 .venv/bin/python - <<'PY'

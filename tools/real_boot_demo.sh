@@ -9,6 +9,7 @@
 # HEAT_LOCALCLOUD_IMAGE_CACHE moves the image cache (default /var/cache/heat-localcloud-image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/lib/heat_all.sh
 
 if [ "$(id -u)" != 0 ]; then
     echo "tools/real_boot_demo.sh needs root (mount, PID and UTS namespaces, overlayfs):" >&2
@@ -43,29 +44,9 @@ print(f"ready: {path}")
 PY
 
 echo "== starting heat-all --boot-mode container (state in $state, log in $log)"
-.venv/bin/heat-all --state-dir "$state" --boot-mode container --image-cache-dir "$cache" \
-    --api-port 0 --cfn-port 0 --cloudwatch-port 0 --localcloud-port 0 >"$log" 2>&1 &
-pid=$!
-stop_heat_all() {
-    kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
-    echo "== heat-all stopped (and with it the server)"
-}
-trap stop_heat_all EXIT
-for _ in $(seq 1 240); do
-    grep -q '^credentials: source' "$log" && break
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "heat-all did not start:" >&2
-        tail -20 "$log" >&2
-        exit 1
-    fi
-    sleep 0.5
-done
-grep -q '^credentials: source' "$log" || { echo "heat-all did not start in 2 minutes" >&2; exit 1; }
-set -a
-# shellcheck disable=SC1091
-. "$state/heatrc"
-set +a
-echo "== source $state/heatrc  (OS_AUTH_URL=$OS_AUTH_URL)"
+start_heat_all "$state" "$log" "heat-all stopped (and with it the server)" \
+    --boot-mode container --image-cache-dir "$cache" \
+    --api-port 0 --cfn-port 0 --cloudwatch-port 0 --localcloud-port 0
 
 if .venv/bin/heat stack-show "$stack" >/dev/null 2>&1; then
     echo "== heat stack-delete -y --wait $stack   (left by an earlier run)"
