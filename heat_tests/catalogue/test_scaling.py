@@ -12,11 +12,11 @@ import os
 import pathlib
 import time
 
-from heat_tests.api.cfn.conftest import Key
 from heat_tests.api.cloudwatch.test_push_stats import CFN_PUSH_STATS, push_stats
 from heat_tests.catalogue.conftest import KEY_NAME
 from heat_tests.catalogue.test_templates import cloud_state
 from heat_tests.cmd.processes import event_lines
+from heat_tests.fixtures.ec2_keys import Key
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "autoscaling_alarms.yaml"
 GROUP_TAG = "metering.AutoScalingGroupName"

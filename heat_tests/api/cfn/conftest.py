@@ -4,90 +4,21 @@ with a member user and an EC2 key."""
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-
-import boto3
 import pytest
-from botocore.config import Config
-from cryptography.fernet import Fernet
 
 from heat.api.cfn.app import make_app
 from heat.api.server import HttpServer
-from heat.common import crypt
-from heat.db import migration
-from heat.db.api import Database
-from heat.engine.graph_run import Backoff
-from heat.engine.service import EngineService
-from heat.identity import IdentityStore
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-from heat.rpc import transport as rpc_transport  # noqa: E402
-from heat.rpc.client import EngineClient  # noqa: E402
-from heat.rpc.server import EngineServer  # noqa: E402
-
-REGION = "RegionOne"
+from heat_tests.fixtures.ec2_keys import REGION, Key, boto3_client, keys, store  # noqa: F401
+from heat_tests.fixtures.engine import database, engine, engine_client  # noqa: F401
 
 
-@dataclass(frozen=True)
-class Key:
-    access_key: str
-    secret: str
-    project_id: str
-
-
-def _key(store, name) -> Key:
-    project = store.create_project(f"project-{name}")
-    user = store.create_user(f"user-{name}", f"pw-{name}-long-enough", project.id)
-    store.grant(user.id, project.id, "member")
-    access, secret = store.create_ec2_credentials(user.id, project.id)
-    return Key(access, secret, project.id)
-
-
-@pytest.fixture
-def database(tmp_path):
-    url = f"sqlite:///{tmp_path}/heat.sqlite"
-    migration.db_sync(url)
-    db = Database(url, crypter=crypt.Crypter(Fernet.generate_key().decode()))
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def store(database):
-    return IdentityStore.for_database(database)
-
-
-@pytest.fixture
-def keys(store):
-    return {"a": _key(store, "a"), "b": _key(store, "b")}
-
-
-@pytest.fixture
-def engine(database):
-    service = EngineService(database, backoff=Backoff(0.005, 2.0, 0.05)).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def engine_client(engine, tmp_path):
-    topic = f"heat-engine-{tmp_path.name}"
-    transport = rpc_transport.in_process_transport()
-    server = EngineServer(engine, transport, topic=topic).start()
-    yield EngineClient(transport, topic=topic, timeout=30)
-    server.stop()
-    transport.cleanup()
-
-
-def serve(engine_client, store, database, **kwargs) -> HttpServer:
+def serve(engine_client, store, database, **kwargs) -> HttpServer:  # noqa: F811
     app = make_app(engine_client, store, None, database=database, **kwargs)
     return HttpServer(app, "127.0.0.1", 0, name="cfn").start()
 
 
 @pytest.fixture
-def cfn_server(engine_client, store, database, keys):
+def cfn_server(engine_client, store, database, keys):  # noqa: F811
     server = serve(engine_client, store, database)
     server.keys = keys
     yield server
@@ -95,21 +26,15 @@ def cfn_server(engine_client, store, database, keys):
 
 
 def client(server, key: Key, **overrides):
-    return boto3.client(
-        "cloudformation",
-        endpoint_url=server.url + "/v1",
-        region_name=REGION,
-        aws_access_key_id=overrides.pop("access_key", key.access_key),
-        aws_secret_access_key=overrides.pop("secret", key.secret),
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, **overrides),
-    )
+    """A boto3 cloudformation client for `server`; see boto3_client."""
+    return boto3_client("cloudformation", server, key, **overrides)
 
 
 @pytest.fixture
-def cfn(cfn_server, keys):
+def cfn(cfn_server, keys):  # noqa: F811
     return client(cfn_server, keys["a"])
 
 
 @pytest.fixture
-def cfn_b(cfn_server, keys):
+def cfn_b(cfn_server, keys):  # noqa: F811
     return client(cfn_server, keys["b"])

@@ -4,25 +4,14 @@ each with a member user and an EC2 key (the fixtures of the CFN API's tests)."""
 
 from __future__ import annotations
 
-import warnings
-
-import boto3
 import pytest
-from botocore.config import Config
 
 from heat.api.cloudwatch.app import make_app
 from heat.api.server import HttpServer
-from heat.engine.graph_run import Backoff
 from heat.engine.service import EngineService
-from heat_tests.api.cfn.conftest import Key, database, keys, store  # noqa: F401
+from heat_tests.fixtures.ec2_keys import Key, boto3_client, keys, store  # noqa: F401
+from heat_tests.fixtures.engine import FAST_BACKOFF, database, engine_client  # noqa: F401
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-from heat.rpc import transport as rpc_transport  # noqa: E402
-from heat.rpc.client import EngineClient  # noqa: E402
-from heat.rpc.server import EngineServer  # noqa: E402
-
-REGION = "RegionOne"
 EVALUATION_INTERVAL = 0.1
 
 
@@ -36,22 +25,10 @@ def evaluation_interval():
 @pytest.fixture
 def engine(database, evaluation_interval):  # noqa: F811
     service = EngineService(
-        database,
-        backoff=Backoff(0.005, 2.0, 0.05),
-        alarm_evaluation_interval=evaluation_interval,
+        database, backoff=FAST_BACKOFF, alarm_evaluation_interval=evaluation_interval
     ).start()
     yield service
     service.stop()
-
-
-@pytest.fixture
-def engine_client(engine, tmp_path):
-    topic = f"heat-engine-{tmp_path.name}"
-    transport = rpc_transport.in_process_transport()
-    server = EngineServer(engine, transport, topic=topic).start()
-    yield EngineClient(transport, topic=topic, timeout=30)
-    server.stop()
-    transport.cleanup()
 
 
 @pytest.fixture
@@ -63,14 +40,8 @@ def cw_server(engine_client, store, keys):  # noqa: F811
 
 
 def client(server, key: Key, **overrides):
-    return boto3.client(
-        "cloudwatch",
-        endpoint_url=server.url + "/v1",
-        region_name=REGION,
-        aws_access_key_id=overrides.pop("access_key", key.access_key),
-        aws_secret_access_key=overrides.pop("secret", key.secret),
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, **overrides),
-    )
+    """A boto3 cloudwatch client for `server`; see boto3_client."""
+    return boto3_client("cloudwatch", server, key, **overrides)
 
 
 @pytest.fixture
