@@ -13,10 +13,10 @@ from heat.api.cloudwatch import app as cloudwatch_app
 from heat.api.middleware import auth as auth_mw
 from heat.api.server import HttpServer
 from heat.common.context import RequestContext
-from heat_tests.api.cfn.conftest import Key
 from heat_tests.api.cloudwatch.conftest import client
 from heat_tests.api.cloudwatch.test_api import error_of
 from heat_tests.api.cloudwatch.test_push_stats import CFN_PUSH_STATS, push_stats, served_on_8003
+from heat_tests.fixtures.ec2_keys import Key
 from heat_tests.fixtures.keystone_ec2 import keystone_ec2  # noqa: F401
 
 ALICE = Key("a1ice0000000000000000000000000ac", "alice-secret-in-keystone", "keystone-project")
