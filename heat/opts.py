@@ -25,6 +25,7 @@ _OPT_MODULES = [
     (None, "heat.engine.service"),
     (None, "heat.engine.watch.operations"),
     (None, "heat.api.middleware.auth"),
+    (None, "heat.engine.clients.stack_domain"),
     (None, "heat.rpc.transport"),
     ("heat_api", "heat.cmd.api"),
     ("cloud", "heat.cmd.engine"),

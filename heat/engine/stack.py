@@ -20,6 +20,7 @@ from heat.engine.nested import NestedStacks
 from heat.engine.parameters import MASK, StackIdentity
 from heat.engine.resource import COMPLETE, CREATE, DELETE, FAILED, IN_PROGRESS, ROLLBACK
 from heat.engine.resource_runner import ResourceRecord, ResourceSteps
+from heat.engine.resources.aws.iam.stack_users import stack_users_of
 from heat.engine.signals import StackSignals
 from heat.engine.stack_definition import Scope, StackDefinition
 from heat.engine.template import Template
@@ -44,7 +45,8 @@ class StackContext:
     stacks: object = None  # heat.engine.nested.NestedStacks: this stack's children
     alarms: object = None  # heat.engine.watch.stack_alarms.StackAlarms: its alarms
     signals: object = None  # heat.engine.signals.StackSignals: signals, stack users
-    identity_store: object = None  # heat.identity.IdentityStore, for AWS::IAM::*
+    identity_store: object = None  # heat.identity.IdentityStore
+    stack_users: object = None  # heat.engine.resources.aws.iam.stack_users.StackUsers
 
 
 class Stack:
@@ -78,6 +80,7 @@ class Stack:
             alarms=StackAlarms(self.db, row["project_id"], row["id"]),
             signals=StackSignals(self.db, self.id),
             identity_store=getattr(engine, "identity_store", None),
+            stack_users=stack_users_of(engine),
         )
         self.scope = self.scope_for(definition)
         self.steps = ResourceSteps(self)

@@ -1,10 +1,11 @@
 """AWS::IAM::User and AWS::IAM::AccessKey: credentials for the servers of one stack.
 
-A User is a user of Heat's identity store with only the heat_stack_user role on the stack's
-project, recorded as belonging to this stack (heat.engine.signals.check_stack_access): its
-keys reach this stack's resources through DescribeStackResource and SignalResource, and
-nothing else. Policies naming OS::Heat::AccessPolicy resources narrow that to the resources
-they allow. Deleting the User removes the user and every key it still has.
+A User is a user with only the heat_stack_user role on the stack's project (in Heat's
+identity store, or in Keystone's stack domain with auth_mode = keystone: see stack_users),
+recorded as belonging to this stack (heat.engine.signals.check_stack_access): its keys
+reach this stack's resources through DescribeStackResource and SignalResource, and nothing
+else. Policies naming OS::Heat::AccessPolicy resources narrow that to the resources they
+allow. Deleting the User removes the user and every key it still has.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import secrets
 from heat.common.exception import InvalidInput
 from heat.engine import attributes, properties
 from heat.engine.resource import Resource
-from heat.identity import STACK_USER
+from heat.engine.resources.aws.iam.stack_users import StackUsers
 
 ACCESS_POLICY = "OS::Heat::AccessPolicy"
 NAME_MAX = 64  # IAM's limit on user names
 
 
-def _store(plugin):
-    store = getattr(plugin.context, "identity_store", None)
-    if store is None:
-        raise InvalidInput(f"{plugin.type_name} needs Heat's identity store, which is not set up")
-    return store
+def _stack_users(plugin) -> StackUsers:
+    users = getattr(plugin.context, "stack_users", None)
+    if users is None:
+        raise InvalidInput(f"{plugin.type_name} needs an identity service, which is not set up")
+    return users
 
 
 def user_name(stack_name: str, resource_name: str) -> str:
@@ -69,23 +70,24 @@ class User(Resource):
         return names
 
     def handle_create(self):
-        store = _store(self)
+        users = _stack_users(self)
         policies = self._policy_names()
         if self.properties["Groups"]:
             self.warn("Groups are not supported; the user is in no group")
         password = (self.properties["LoginProfile"] or {}).get("Password")
         name = user_name(self.context.stack_name, self.name)
-        user = store.create_user(name, password or secrets.token_urlsafe(24), None)
+        user_id = users.create_user(
+            name, password or secrets.token_urlsafe(24), self.context.project_id
+        )
         self.physical_id = name
-        self.data["user_id"] = user.id
-        store.grant(user.id, self.context.project_id, STACK_USER)
-        self.context.signals.add_stack_user(user.id, self.name, policies)
+        self.data["user_id"] = user_id
+        self.context.signals.add_stack_user(user_id, self.name, policies)
 
     def handle_delete(self):
         user_id = self.data.get("user_id")
         if user_id is None:
             return None
-        _store(self).delete_user(user_id)
+        _stack_users(self).delete_user(user_id)
         self.context.signals.remove_stack_user(user_id)
         return None
 
@@ -113,25 +115,31 @@ class AccessKey(Resource):
     }
 
     def handle_create(self):
-        store = _store(self)
+        users = _stack_users(self)
         name = self.properties["UserName"]
-        user = store.find_user(name)
-        entry = self.context.signals.stack_user(user.id) if user is not None else None
+        user_id = users.find_user(name)
+        entry = self.context.signals.stack_user(user_id) if user_id is not None else None
         if entry is None or entry["stack_id"] != self.context.stack_id:
             raise InvalidInput(
                 f'Resources.{self.name}.Properties.UserName: "{name}" is not a user of this stack'
             )
         if self.properties["Status"] == "Inactive":
-            access, secret = secrets.token_hex(16), secrets.token_urlsafe(30)
+            # Shaped as real keys are (hex: see IdentityStore.create_ec2_credentials), known
+            # to no identity service.
+            access, secret = secrets.token_hex(16), secrets.token_hex(20)
         else:
-            access, secret = store.create_ec2_credentials(user.id, self.context.project_id)
+            access, secret = users.create_ec2_credentials(user_id, self.context.project_id)
         self.physical_id = access
+        self.data["user_id"] = user_id
         self.data["user_name"] = name
         self.secrets["secret_key"] = secret
 
     def handle_delete(self):
-        if self.physical_id is not None and self.context.identity_store is not None:
-            self.context.identity_store.delete_ec2_credentials(self.physical_id)
+        users = getattr(self.context, "stack_users", None)
+        if self.physical_id is not None and users is not None:
+            # Keys made before user ids were kept here have none; the local store, the only
+            # one they can be in, finds them by access key alone.
+            users.delete_ec2_credentials(self.data.get("user_id", ""), self.physical_id)
 
     def resolve_attribute(self, name):
         if name == "SecretAccessKey":
