@@ -17,6 +17,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from oslo_config import cfg
 
+from heat.api.middleware import auth as auth_mw
 from heat.engine.clients.errors import CloudRequestFailed
 from heat.identity import STACK_USER
 
@@ -132,6 +133,21 @@ class KeystoneStackUsers:
             if missing_ok and isinstance(exc, ks_exc.NotFound):
                 return None
             raise _failure(exc) from exc
+
+
+def stack_users_for_auth_mode(conf: cfg.ConfigOpts, cloud) -> KeystoneStackUsers | None:
+    """What an engine's stack users should be for `conf`: Keystone's stack domain on the
+    cloud's Keystone (`cloud`: its CloudCredentials) with auth_mode = keystone; None (the
+    local identity store, heat.engine.resources.aws.iam.stack_users) otherwise. An engine
+    takes the result as its `stack_users`."""
+    conf.register_opts(auth_mw.OPTS)
+    if conf.auth_mode != "keystone":
+        return None
+    if cloud is None:
+        # Keys made in Heat's own store would be refused by Keystone's ec2tokens.
+        raise cfg.RequiredOptError("auth_url", cfg.OptGroup("cloud"))
+    verify = False if cloud.insecure else (cloud.cacert or True)
+    return KeystoneStackUsers.from_conf(conf, cloud.auth_url, verify=verify)
 
 
 def _failure(exc: ks_exc.ClientException) -> CloudRequestFailed:

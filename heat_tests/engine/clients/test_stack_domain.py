@@ -9,7 +9,8 @@ from keystoneclient.contrib.ec2.utils import Ec2Signer
 from oslo_config import cfg
 
 from heat.engine.clients.errors import CloudRequestFailed
-from heat.engine.clients.stack_domain import OPTS, KeystoneStackUsers
+from heat.engine.clients.session import CloudCredentials
+from heat.engine.clients.stack_domain import OPTS, KeystoneStackUsers, stack_users_for_auth_mode
 from heat_tests.fixtures.keystone_ec2 import keystone_ec2  # noqa: F401
 
 PROJECT = "stack-project"
@@ -160,3 +161,23 @@ def test_the_stack_domain_must_be_configured(values, missing):
     with pytest.raises(cfg.RequiredOptError) as caught:
         KeystoneStackUsers.from_conf(stack_domain_conf(**values), "http://keystone.example/v3")
     assert caught.value.opt_name == missing
+
+
+def test_keystone_mode_makes_the_engines_stack_users_keystones(keystone_ec2, admin):  # noqa: F811
+    conf = stack_domain_conf(
+        stack_user_domain_name=admin.domain_name,
+        stack_domain_admin=admin.name,
+        stack_domain_admin_password=admin.password,
+    )
+    cloud = CloudCredentials(auth_url=f"{keystone_ec2.url}/v3", username="heat", password="pw")
+    assert stack_users_for_auth_mode(conf, cloud) is None  # auth_mode = local
+
+    conf.set_override("auth_mode", "keystone")
+    users = stack_users_for_auth_mode(conf, cloud)
+
+    assert isinstance(users, KeystoneStackUsers)
+    user_id = users.create_user("st-User-1a2b3c4d", "user-pw", PROJECT)
+    assert keystone_ec2.users[user_id]["domain_id"] == admin.domain_id
+    with pytest.raises(cfg.RequiredOptError) as caught:
+        stack_users_for_auth_mode(conf, None)
+    assert (caught.value.group.name, caught.value.opt_name) == ("cloud", "auth_url")
