@@ -45,7 +45,6 @@ class StackContext:
     stacks: object = None  # heat.engine.nested.NestedStacks: this stack's children
     alarms: object = None  # heat.engine.watch.stack_alarms.StackAlarms: its alarms
     signals: object = None  # heat.engine.signals.StackSignals: signals, stack users
-    identity_store: object = None  # heat.identity.IdentityStore
     stack_users: object = None  # heat.engine.resources.aws.iam.stack_users.StackUsers
 
 
@@ -79,7 +78,6 @@ class Stack:
             stacks=NestedStacks(engine, row),
             alarms=StackAlarms(self.db, row["project_id"], row["id"]),
             signals=StackSignals(self.db, self.id),
-            identity_store=getattr(engine, "identity_store", None),
             stack_users=stack_users_of(engine),
         )
         self.scope = self.scope_for(definition)
