@@ -3,6 +3,11 @@
 No thread drives a server from BUILD to ACTIVE: the document records *when* things happen
 (`active_at`, `error_at`, `deleting_until`, `gone_at`, ...) and every read computes the
 state for "now". A restart therefore neither loses nor stalls a transition.
+
+A resize is a `resize` entry: the server is RESIZE until `until`, then VERIFY_RESIZE with
+the new flavor until confirmResize makes that its own flavor (revertResize drops it: the
+server is REVERT_RESIZE for a while, with its old flavor). A resize that Nova rolls back
+(libvirt cannot shrink a disk) leaves the server as it was once RESIZE is over.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import ipaddress
 from heat.localcloud.timeutil import iso_seconds
 
 FAIL_KEY = "localcloud:fail"
+# The fault of a resize that server metadata localcloud:fail=resize makes fail.
+RESIZE_FAILURE = f"Resize error: failure requested by server metadata {FAIL_KEY}=resize"
 NETWORK = "private"
 SUBNET = ipaddress.ip_network("10.0.0.0/24")
 # .1 is the router and .2 the DHCP server on a devstack-like private network.
@@ -48,6 +55,9 @@ def state_of(server: dict, now: float) -> State | None:
         return State("ERROR", "error", None, NOSTATE, fault, launched)
     if now < server["active_at"]:
         return State("BUILD", "building", "spawning", NOSTATE)
+    resizing = _resize_state(server, now)
+    if resizing is not None:
+        return resizing
     if server.get("stopped"):
         return State("SHUTOFF", "stopped", None, SHUTDOWN, launched=True)
     if server.get("reboot_until") is not None and now < server["reboot_until"]:
@@ -55,6 +65,40 @@ def state_of(server: dict, now: float) -> State | None:
         status, task = ("HARD_REBOOT", "rebooting_hard") if hard else ("REBOOT", "rebooting")
         return State(status, "active", task, RUNNING, launched=True)
     return State("ACTIVE", "active", None, RUNNING, launched=True)
+
+
+def _resize_state(server: dict, now: float) -> State | None:
+    """RESIZE, VERIFY_RESIZE or REVERT_RESIZE while the server is in one; else None."""
+    stopped = bool(server.get("stopped"))
+    power = SHUTDOWN if stopped else RUNNING
+    resize = server.get("resize")
+    if resize is not None and now < resize["until"]:
+        vm_state = "stopped" if stopped else "active"
+        return State("RESIZE", vm_state, "resize_migrating", power, launched=True)
+    if resize is not None and resize["outcome"] == "verify":
+        return State("VERIFY_RESIZE", "resized", None, power, launched=True)
+    if server.get("revert_until") is not None and now < server["revert_until"]:
+        return State("REVERT_RESIZE", "resized", "resize_reverting", power, launched=True)
+    return None
+
+
+def flavor_of(server: dict, now: float) -> dict:
+    """The flavor Nova shows for the server at `now`: the new one from VERIFY_RESIZE on."""
+    resize = server.get("resize")
+    if resize is not None and resize["outcome"] == "verify" and now >= resize["until"]:
+        return resize["flavor"]
+    return server["flavor"]
+
+
+def resize_outcome(metadata: dict, old_flavor: dict, new_flavor: dict, image_backed: bool) -> str:
+    """How a resize ends: "error" when the server's metadata asks for it, "rollback" when it
+    would shrink an image-backed disk (libvirt refuses: Nova puts the server back as it
+    was), otherwise "verify" (VERIFY_RESIZE, waiting for confirmResize or revertResize)."""
+    if metadata.get(FAIL_KEY) == "resize":
+        return "error"
+    if image_backed and new_flavor["disk"] < old_flavor["disk"]:
+        return "rollback"
+    return "verify"
 
 
 def boot_failure(metadata: dict, image: dict | None) -> str | None:

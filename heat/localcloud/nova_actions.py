@@ -1,8 +1,9 @@
 """Nova server actions (POST /servers/{id}/action) and volume attachments.
 
 Actions change the stored document and, like Nova, answer before the change is visible
-when it takes time (a reboot shows REBOOT for one boot delay). Attachments only record the
-volume id and device; the volume service decides what a volume is.
+when it takes time (a reboot shows REBOOT for one boot delay, a resize RESIZE, then
+VERIFY_RESIZE until confirmResize or revertResize; see lifecycle). Attachments only record
+the volume id and device; the volume service decides what a volume is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import uuid
 
 from heat.api.wsgi import json_response
 from heat.localcloud import lifecycle
+from heat.localcloud.nova_servers import ref_id, server_fault
 from heat.localcloud.routing import ApiError, json_body
+
+_DISK_CONFIGS = ("AUTO", "MANUAL")
 
 
 class Actions:
@@ -28,6 +32,9 @@ class Actions:
             "addSecurityGroup": self._add_security_group,
             "removeSecurityGroup": self._remove_security_group,
             "os-getConsoleOutput": self._console_output,
+            "resize": self._resize,
+            "confirmResize": self._confirm_resize,
+            "revertResize": self._revert_resize,
         }
         r = nova.router
         r.add("POST", "/servers/{server_id}/action", self.action)
@@ -57,6 +64,15 @@ class Actions:
                 409,
                 f"Cannot '{action}' instance {server['id']} while it is in vm_state "
                 f"{state.vm_state}",
+            )
+
+    @staticmethod
+    def _require_idle(server: dict, state: lifecycle.State, action: str):
+        if state.task_state is not None:
+            raise ApiError(
+                409,
+                f"Cannot '{action}' instance {server['id']} while it is in task_state "
+                f"{state.task_state}",
             )
 
     def _start(self, req, server, state, arguments):
@@ -89,6 +105,69 @@ class Actions:
         self.servers.save(server)
         self.nova.machines.reboot(server, hard=kind == "HARD")
         return json_response(None, 202)
+
+    # -- resize -----------------------------------------------------------------------------
+
+    def _resize(self, req, server, state, arguments):
+        if "flavorRef" not in arguments:
+            raise ApiError(
+                400,
+                f"Invalid input for field/attribute resize. Value: {arguments}. 'flavorRef' is "
+                "a required property",
+            )
+        disk_config = arguments.get("OS-DCF:diskConfig")
+        if disk_config is not None and disk_config not in _DISK_CONFIGS:
+            raise ApiError(
+                400,
+                f"Invalid input for field/attribute OS-DCF:diskConfig. Value: {disk_config}. "
+                f"{disk_config!r} is not one of {list(_DISK_CONFIGS)}",
+            )
+        self._require(server, state, "resize", {"active", "stopped"})
+        self._require_idle(server, state, "resize")
+        flavor = self.nova.flavor(ref_id(arguments["flavorRef"]))
+        if flavor is None:
+            raise ApiError(400, "Unable to locate requested flavor.")
+        if flavor["id"] == server["flavor"]["id"]:
+            raise ApiError(400, "Resize requires a flavor change.")
+        until = self.nova.clock() + self.nova.settings.boot_delay
+        outcome = lifecycle.resize_outcome(
+            server["metadata"], server["flavor"], flavor, image_backed=bool(server["image_id"])
+        )
+        server["resize"] = {"flavor": flavor, "until": until, "outcome": outcome}
+        server.pop("revert_until", None)
+        if outcome == "error":
+            server["error_at"] = until
+            server["fault"] = server_fault(lifecycle.RESIZE_FAILURE)
+        if disk_config is not None:
+            server["disk_config"] = disk_config
+        self.servers.save(server)
+        if not server.get("stopped"):
+            # The guest is shut down and started again on its new flavor.
+            self.nova.machines.reboot(server, hard=False)
+        return json_response(None, 202)
+
+    def _pending_resize(self, server, state, action: str) -> dict:
+        """The resize waiting in VERIFY_RESIZE for confirmResize or revertResize."""
+        self._require(server, state, action, {"resized"})
+        if state.status != "VERIFY_RESIZE":
+            raise ApiError(400, "Instance has not been resized.")
+        return server.pop("resize")
+
+    def _confirm_resize(self, req, server, state, arguments):
+        flavor = self._pending_resize(server, state, "confirmResize")["flavor"]
+        server["flavor"], server["flavor_id"] = flavor, flavor["id"]
+        self.servers.save(server)
+        return json_response(None, 204)
+
+    def _revert_resize(self, req, server, state, arguments):
+        self._pending_resize(server, state, "revertResize")
+        server["revert_until"] = self.nova.clock() + self.nova.settings.boot_delay
+        self.servers.save(server)
+        if not server.get("stopped"):
+            self.nova.machines.reboot(server, hard=False)
+        return json_response(None, 202)
+
+    # -- security groups and the console ----------------------------------------------------
 
     def _security_group_name(self, arguments) -> str:
         name = arguments.get("name")
@@ -139,7 +218,7 @@ class Actions:
         lines = [
             f"localcloud: booting {server['name']} ({server['id']})",
             f"localcloud: image {image['name'] if image else '(volume)'}, "
-            f"flavor {server['flavor']['name']}",
+            f"flavor {lifecycle.flavor_of(server, self.nova.clock())['name']}",
             f"localcloud: fixed IP {server['fixed_ip']} on network {lifecycle.NETWORK}",
             f"cloud-init: user-data {len(server['user_data'] or '')} bytes (base64)",
             f"localcloud: server is {state.status}",

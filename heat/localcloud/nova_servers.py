@@ -142,9 +142,12 @@ class Servers:
         status = req.GET.get("status")
         if status:
             servers = [(s, st) for s, st in servers if st.status == status.upper()]
-        for key, field in (("image", "image_id"), ("flavor", "flavor_id")):
-            if req.GET.get(key):
-                servers = [(s, st) for s, st in servers if s[field] == req.GET[key]]
+        if req.GET.get("image"):
+            servers = [(s, st) for s, st in servers if s["image_id"] == req.GET["image"]]
+        if req.GET.get("flavor"):
+            now = self.nova.clock()
+            wanted = req.GET["flavor"]
+            servers = [(s, st) for s, st in servers if lifecycle.flavor_of(s, now)["id"] == wanted]
         marker = req.GET.get("marker")
         if marker:
             ids = [s["id"] for s, _ in servers]
@@ -180,7 +183,7 @@ class Servers:
                 "non-empty string of at most 255 characters.",
             )
         image = self._image(spec)
-        flavor = self.nova.flavor(_ref_id(spec.get("flavorRef")))
+        flavor = self.nova.flavor(ref_id(spec.get("flavorRef")))
         if flavor is None:
             raise ApiError(400, f"Flavor {spec.get('flavorRef')} could not be found.")
         key_name = spec.get("key_name")
@@ -238,7 +241,7 @@ class Servers:
                 "updated_at": now,
                 "active_at": active_at,
                 "error_at": active_at if failure else None,
-                "fault": _fault(f"Build of instance {server_id} aborted: {failure}")
+                "fault": server_fault(f"Build of instance {server_id} aborted: {failure}")
                 if failure
                 else None,
             }
@@ -261,7 +264,7 @@ class Servers:
             if spec.get("block_device_mapping_v2"):
                 return None
             raise ApiError(400, "Invalid input for field/attribute imageRef. Value: None.")
-        image = self.nova.images.get(_ref_id(ref))
+        image = self.nova.images.get(ref_id(ref))
         if image is None:
             raise ApiError(400, f"Image {ref} could not be found.")
         return image
@@ -325,7 +328,7 @@ class Servers:
         server["deleting_until"] = until
         if failure:
             server["error_at"] = until
-            server["fault"] = _fault(f"Failed to delete instance {server_id}: {failure}")
+            server["fault"] = server_fault(f"Failed to delete instance {server_id}: {failure}")
             server["gone_at"] = None
         else:
             server["gone_at"] = until
@@ -405,8 +408,9 @@ class Servers:
         return json_response({network: networks[network]})
 
 
-def _ref_id(ref) -> str:
-    # imageRef and flavorRef may be ids or (legacy) bookmark URLs ending in the id.
+def ref_id(ref) -> str:
+    """The id an imageRef or flavorRef names: they may be ids or (legacy) bookmark URLs
+    ending in the id."""
     return str(ref or "").rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -418,7 +422,8 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _fault(message: str) -> dict:
+def server_fault(message: str) -> dict:
+    """A server's fault as Nova records it for a failure on the compute host."""
     return {"code": 500, "message": message}
 
 

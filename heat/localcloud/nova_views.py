@@ -176,7 +176,7 @@ def _image(server: dict, ctx: ViewContext):
 
 
 def _flavor(server: dict, ctx: ViewContext) -> dict:
-    flavor = server["flavor"]
+    flavor = lifecycle.flavor_of(server, ctx.now)
     if ctx.version < (2, 47):
         return {"id": flavor["id"], "links": ctx.bookmark("flavors", flavor["id"])}
     return {
@@ -198,8 +198,15 @@ def _volume_attached(attachment: dict, version: tuple[int, int]) -> dict:
 
 
 def _updated(server: dict, now: float) -> float:
-    # A computed transition (BUILD -> ACTIVE/ERROR) is a change too.
-    moments = [server["updated_at"], server["active_at"], server.get("error_at") or 0.0]
+    # A computed transition (BUILD -> ACTIVE/ERROR, RESIZE -> VERIFY_RESIZE) is a change too.
+    resize = server.get("resize") or {}
+    moments = [
+        server["updated_at"],
+        server["active_at"],
+        server.get("error_at") or 0.0,
+        resize.get("until") or 0.0,
+        server.get("revert_until") or 0.0,
+    ]
     return max((m for m in moments if m <= now), default=server["updated_at"])
 
 

@@ -177,8 +177,8 @@ def test_actions(localcloud, localcloud_session):
     )
     output = act({"os-getConsoleOutput": {"length": 1}}).json()["output"]
     assert output == "localcloud: server is ACTIVE"
-    assert act({"resize": {}}).json() == {
-        "badRequest": {"code": 400, "message": "There is no such action: resize"}
+    assert act({"shelve": None}).json() == {
+        "badRequest": {"code": 400, "message": "There is no such action: shelve"}
     }
 
 
