@@ -48,17 +48,16 @@ class Cloud:
 @dataclasses.dataclass(frozen=True)
 class Update:
     """`heat stack-update NAME -x -P <parameters> --wait`, then: the servers named in
-    `replaced` have new ids (and the old ones are gone), those in `kept` the same ones;
-    `cloud` and `outputs` (None: as after create) hold after it."""
+    `replaced` have new ids (and the old ones are gone), those in `resized` and `kept` the
+    same ones; `cloud` and `outputs` (None: as after create) hold after it."""
 
     parameters: dict
     replaced: tuple = ()
+    resized: tuple = ()  # kept, on `flavor` (Nova resized them in place)
     kept: tuple = ()
-    flavor: str | None = None  # the flavor of the `replaced` servers afterwards
+    flavor: str | None = None  # the flavor of the `replaced` and `resized` servers afterwards
     cloud: Cloud | None = None
     outputs: dict | None = None
-    # The update fails and rolls back with this reason ({volume}: the stack's one volume id).
-    fails: str | None = None
     note: str = ""
 
 
@@ -100,9 +99,10 @@ def url(resource: str) -> dict:
     return {"WebsiteURL": f"http://{{ip[{resource}]}}/wordpress"}
 
 
-def replace(*servers: str, **kw) -> Update:
-    """The InstanceType change every WordPress template allows: the servers are replaced."""
-    return Update(MEDIUM, replaced=servers, flavor="m1.medium", **kw)
+def resize(*servers: str, **kw) -> Update:
+    """The InstanceType change every WordPress template allows: Nova resizes the servers in
+    place (same ids, addresses, volumes)."""
+    return Update(MEDIUM, resized=servers, flavor="m1.medium", **kw)
 
 
 NEUTRON = {
@@ -127,17 +127,7 @@ CATALOGUE = {
             "PublicDNS": "{ip[Ec2Instance]}",
         },
         Cloud(volumes=1, security_groups=1),
-        update=Update(
-            MEDIUM,
-            kept=("Ec2Instance",),
-            fails=(
-                "Resource Ec2Instance: CREATE failed: Nova: failed to attach volume: Invalid "
-                "volume: Volume {volume} status must be available or downloading to reserve, "
-                "but the current status is in-use."
-            ),
-            note="every parameter replaces the instance; the new one cannot take the volume "
-            "of its Volumes property while the old one still has it: rolled back",
-        ),
+        update=resize("Ec2Instance", note="the volume of its Volumes property stays attached"),
     ),
     "F17/HAProxy_Single_Instance.template": Creatable(
         {"KeyName": KEY_NAME, "Server1": "192.0.2.10:80"},
@@ -162,7 +152,7 @@ CATALOGUE = {
         {"KeyName": KEY_NAME, "InstanceType": "m1.small", "DBName": "wordpress", **DB},
         {"PublicIp": "{ip[MySqlDatabaseServer]}"},
         signals={"MySqlWaitCondition": 1},
-        update=replace("MySqlDatabaseServer"),
+        update=resize("MySqlDatabaseServer"),
     ),
     "F17/Neutron.template": Unsupported(NEUTRON),
     "F17/Neutron.yaml": Unsupported(NEUTRON),
@@ -184,7 +174,7 @@ CATALOGUE = {
         },
         Cloud(security_groups=2),
         signals={"PuppetMasterWaitCondition": 1},
-        update=replace("PuppetMasterInstance"),
+        update=resize("PuppetMasterInstance"),
         stack_user=True,
     ),
     "F17/S3_Single_Instance.template": Unsupported(
@@ -208,53 +198,53 @@ CATALOGUE = {
         {"KeyName": KEY_NAME},  # its default, heat_key, is not a keypair here
     ),
     "F17/WordPress_2_Instances.template": Creatable(
-        WP, url("WebServer"), Cloud(servers=2), update=replace("WebServer", "DatabaseServer")
+        WP, url("WebServer"), Cloud(servers=2), update=resize("WebServer", "DatabaseServer")
     ),
     "F17/WordPress_2_Instances_With_EBS.template": Creatable(
         WP,
         url("WebServer"),
         Cloud(servers=2, volumes=1),
-        update=replace("WebServer", "WikiDatabase", note="the volume moves to the new server"),
+        update=resize("WebServer", "WikiDatabase", note="the volume stays attached"),
     ),
     "F17/WordPress_And_Http.template": Creatable(
         {"KeyName": KEY_NAME, "DBIpaddress": "192.0.2.20", "DBPassword": "wpsecret1"},
         {"PublicIp": "{ip[WebServer]}"},
-        update=replace("WebServer"),
+        update=resize("WebServer"),
     ),
     "F17/WordPress_Composed_Instances.template": Creatable(
         WP,
         url("WebServer"),
         Cloud(servers=2),
         signals={"DatabaseTemplate/MySqlWaitCondition": 1},
-        update=replace(
+        update=resize(
             "WebServer", "MySqlDatabaseServer", note="the nested stack is updated, not recreated"
         ),
         nested_url=True,
     ),
-    "F17/WordPress_NoKey.template": Creatable(DB, url("WebServer"), update=replace("WebServer")),
+    "F17/WordPress_NoKey.template": Creatable(DB, url("WebServer"), update=resize("WebServer")),
     "F17/WordPress_Single_Instance.template": Creatable(
-        WP, url("WikiDatabase"), update=replace("WikiDatabase")
+        WP, url("WikiDatabase"), update=resize("WikiDatabase")
     ),
     "F17/WordPress_Single_Instance_With_EBS.template": Creatable(
-        WP, url("WikiDatabase"), Cloud(volumes=1), update=replace("WikiDatabase")
+        WP, url("WikiDatabase"), Cloud(volumes=1), update=resize("WikiDatabase")
     ),
     "F17/WordPress_Single_Instance_With_EBS_EIP.template": Creatable(
         WP,
         {**url("WikiServer"), "InstanceIPAddress": "{fip}"},
         Cloud(volumes=1, floating_ips=1, security_groups=1),
-        update=replace("WikiServer", note="the EIP and the volume move to the new server"),
+        update=resize("WikiServer", note="the EIP and the volume stay with the server"),
     ),
     "F17/WordPress_Single_Instance_With_EIP.template": Creatable(
         WP,
         {**url("WebServer"), "InstanceIPAddress": "{fip}"},
         Cloud(floating_ips=1, security_groups=1),
-        update=replace("WebServer", note="the EIP moves to the new server"),
+        update=resize("WebServer", note="the EIP stays with the server"),
     ),
     "F17/WordPress_Single_Instance_With_HA.yaml": Creatable(
         WP,
         url("WikiDatabase"),
         signals={"WaitCondition": 1},
-        update=replace("WikiDatabase", note="the HARestarter and the alarm follow"),
+        update=resize("WikiDatabase", note="the HARestarter and the alarm keep watching it"),
         stack_user=True,
     ),
     # The upstream file's output refers to a resource "IPAddress" it never declares.
@@ -269,18 +259,18 @@ CATALOGUE = {
         ),
     ),
     "F17/WordPress_Single_Instance_gold.template": Creatable(
-        WP, url("WebServer"), update=replace("WebServer")
+        WP, url("WebServer"), update=resize("WebServer")
     ),
     "F17/WordPress_With_LB.template": Creatable(
         WP,
         url("LB_instance"),
         Cloud(servers=3),
         signals={"DatabaseServer/MySqlWaitCondition": 1},
-        update=replace(
+        update=resize(
             "WikiServerOne",
             "MySqlDatabaseServer",
             kept=("LB_instance",),
-            note="the load balancer's member list follows the new web server",
+            note="the load balancer keeps its member",
         ),
         nested_url=True,
     ),
@@ -288,7 +278,7 @@ CATALOGUE = {
         WP,
         url("WebServer"),
         Cloud(servers=2),
-        update=replace("WebServer", kept=("DatabaseInstance",)),
+        update=resize("WebServer", kept=("DatabaseInstance",)),
     ),
     "F17/getting_started.template": Creatable(
         {"KeyName": KEY_NAME},
@@ -311,13 +301,18 @@ CATALOGUE = {
         "HeartbeatFailureAlarm -> WaitCondition -> WikiDatabase -> HeartbeatFailureAlarm"
     ),
     "F18/WordPress_Single_Instance.template": Creatable(
-        WP, url("WikiDatabase"), update=replace("WikiDatabase")
+        WP, url("WikiDatabase"), update=resize("WikiDatabase")
     ),
     "F19/WordPress_NoKey.yaml": Creatable(
         DB,
         url("WikiDatabase"),
         Cloud(security_groups=1),
-        update=replace("WikiDatabase", note="the image follows InstanceType (Mappings)"),
+        update=Update(
+            MEDIUM,
+            replaced=("WikiDatabase",),
+            flavor="m1.medium",
+            note="the image follows InstanceType (Mappings): the server is replaced",
+        ),
     ),
     "aws_asg.template": Creatable(
         {"KeyName": KEY_NAME, "Image": "F17-x86_64-cfntools"},
@@ -332,6 +327,6 @@ CATALOGUE = {
         ),
     ),
     "deb/WordPress_Single_Instance_deb.template": Creatable(
-        WP, url("WebServer"), update=replace("WebServer")
+        WP, url("WebServer"), update=resize("WebServer")
     ),
 }

@@ -1,10 +1,10 @@
 """NovaClient: what the server resources need from Nova, over python-novaclient.
 
 The microversion is negotiated once per helper ("2.latest" against the server's maximum).
-Nothing here waits: `server_status`, `is_active` and `is_deleted` answer "now", and the
-engine's scheduler decides when to ask again. Transient failures are retried with bounded
-back-off (see errors.RetryPolicy); other failures become Heat exceptions carrying Nova's
-own message.
+Nothing here waits: `server_status`, `is_active` and `is_deleted` answer "now", actions
+such as `resize_server` return once Nova has taken them, and the engine's scheduler decides
+when to ask again. Transient failures are retried with bounded back-off (see
+errors.RetryPolicy); other failures become Heat exceptions carrying Nova's own message.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class ServerStatus:
     fault: str | None
     addresses: dict[str, list[str]]
     metadata: dict[str, str]
+    # The flavor's name from microversion 2.47 (Nova shows no flavor id since), its id before.
+    flavor: str | None = None
 
     @property
     def first_address(self) -> str | None:
@@ -251,6 +253,7 @@ class NovaClient:
             network: [entry["addr"] for entry in entries]
             for network, entries in (getattr(server, "addresses", None) or {}).items()
         }
+        flavor = getattr(server, "flavor", None) or {}
         return ServerStatus(
             id=server.id,
             name=server.name,
@@ -259,6 +262,7 @@ class NovaClient:
             fault=fault.get("message") if isinstance(fault, dict) else None,
             addresses=addresses,
             metadata=dict(getattr(server, "metadata", None) or {}),
+            flavor=flavor.get("original_name") or flavor.get("id"),
         )
 
     def is_active(self, server_id: str) -> bool:
@@ -288,6 +292,35 @@ class NovaClient:
         if status.status == "ERROR" and status.task_state != "deleting":
             raise CloudRequestFailed(_failure(status, "could not be deleted and is"))
         return False
+
+    def resize_server(self, server_id: str, flavor_id: str) -> None:
+        """Ask Nova to move a server to another flavor: it is RESIZE, then VERIFY_RESIZE
+        with the new flavor until confirm_resize (or revert_resize)."""
+        self._call(
+            "resize server",
+            lambda: self.client.servers.resize(server_id, flavor_id),
+            idempotent=False,
+            not_found=("server", server_id),
+        )
+
+    def confirm_resize(self, server_id: str) -> None:
+        """Keep the new flavor of a server in VERIFY_RESIZE (it becomes ACTIVE again)."""
+        self._call(
+            "confirm the resize of server",
+            lambda: self.client.servers.confirm_resize(server_id),
+            idempotent=False,
+            not_found=("server", server_id),
+        )
+
+    def revert_resize(self, server_id: str) -> None:
+        """Go back to the old flavor of a server in VERIFY_RESIZE (REVERT_RESIZE, then
+        ACTIVE)."""
+        self._call(
+            "revert the resize of server",
+            lambda: self.client.servers.revert_resize(server_id),
+            idempotent=False,
+            not_found=("server", server_id),
+        )
 
     def rename_server(self, server_id: str, name: str) -> None:
         """Change a server's name."""

@@ -135,6 +135,55 @@ def test_update_name_and_metadata(nova):
     assert nova.server_status(server_id).metadata == {"x": "1"}
 
 
+def test_resize_confirm_and_revert(nova):
+    server_id = nova.create_server("grow", "F17-x86_64-cfntools", "m1.tiny")
+    poll(lambda: nova.is_active(server_id))
+    assert nova.server_status(server_id).flavor == "m1.tiny"
+    nova.resize_server(server_id, "2")
+    poll(lambda: nova.server_status(server_id).status == "VERIFY_RESIZE")
+    assert nova.server_status(server_id).flavor == "m1.small"
+    nova.confirm_resize(server_id)
+    status = nova.server_status(server_id)
+    assert (status.id, status.status, status.flavor) == (server_id, "ACTIVE", "m1.small")
+
+    nova.resize_server(server_id, "3")
+    poll(lambda: nova.server_status(server_id).status == "VERIFY_RESIZE")
+    nova.revert_resize(server_id)
+    poll(lambda: nova.server_status(server_id).status == "ACTIVE")
+    assert nova.server_status(server_id).flavor == "m1.small"
+
+    with pytest.raises(CloudRequestFailed) as raised:
+        nova.resize_server(server_id, "2")
+    assert (raised.value.http_status, raised.value.message) == (
+        400,
+        "Nova: failed to resize server: Resize requires a flavor change.",
+    )
+    with pytest.raises(CloudRequestFailed) as raised:
+        nova.confirm_resize(server_id)
+    assert raised.value.message == (
+        "Nova: failed to confirm the resize of server: Cannot 'confirmResize' instance "
+        f"{server_id} while it is in vm_state active"
+    )
+    with pytest.raises(CloudNotFound):
+        nova.resize_server("0e0c7d5a-0000-4000-8000-000000000000", "2")
+
+
+def test_a_flavor_before_2_47_is_its_id(localcloud):
+    session = make_session(CloudCredentials.from_dict(localcloud.credentials()))
+    old = NovaClient(session, version="2.46")
+    server_id = old.create_server("old", "F17-x86_64-cfntools", "m1.small")
+    assert old.server_status(server_id).flavor == "2"
+
+
+def test_a_resize_refused_for_a_moment_is_asked_again(localcloud, nova, sleeps):
+    server_id = nova.create_server("r", "F17-x86_64-cfntools", "m1.tiny")
+    poll(lambda: nova.is_active(server_id))
+    fault = localcloud.inject_fault(f"/servers/{server_id}/action$", method="POST", status=503)
+    nova.resize_server(server_id, "2")
+    assert (fault.hits, sleeps.delays) == (1, [0.25])
+    assert nova.server_status(server_id).status in ("RESIZE", "VERIFY_RESIZE")
+
+
 def test_keypairs(nova):
     assert nova.keypair_exists("mine") is False
     with pytest.raises(CloudNotFound) as raised:

@@ -4,6 +4,7 @@
 import base64
 import email
 import json
+import time
 
 import pytest
 
@@ -256,6 +257,112 @@ def test_tags_change_in_place_and_the_image_replaces_the_server(cloud_engine, ct
 
     assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
     assert nova.servers.list() == []
+
+
+def test_a_new_instance_type_resizes_the_server_in_place(cloud_engine, ctx, nova):
+    ref = {"Ref": {"Value": {"Ref": "Web"}}, "Ip": {"Value": {"Fn::GetAtt": ["Web", "PublicIp"]}}}
+    stack = create(cloud_engine, ctx, "grow", template({"Web": instance()}, ref))
+    (before,) = nova.servers.list()
+    bigger = template({"Web": instance(InstanceType="m1.small")}, ref)
+
+    preview = cloud_engine.preview_update(ctx, stack["id"], bigger)
+    assert (preview["replaced"], preview["updated"]) == (
+        [],
+        [
+            {
+                "resource_name": "Web",
+                "resource_type": "AWS::EC2::Instance",
+                "changed_properties": ["InstanceType"],
+                "replacement": "False",
+            }
+        ],
+    )
+
+    updated = wait_update(cloud_engine, ctx, stack["id"], bigger)
+    assert updated["stack_status"] == "UPDATE_COMPLETE"
+    (after,) = nova.servers.list()
+    assert (after.id, after.status, after.flavor["original_name"]) == (
+        before.id,
+        "ACTIVE",
+        "m1.small",
+    )
+    assert outputs(updated) == {"Ref": before.id, "Ip": ip(before)}
+    assert [e[1:3] for e in events(cloud_engine, ctx, stack["id"]) if e[0] == "Web"][-2:] == [
+        ("UPDATE", "IN_PROGRESS"),
+        ("UPDATE", "COMPLETE"),
+    ]
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert nova.servers.list() == []
+
+
+def test_a_resize_left_waiting_for_confirmation_is_finished(cloud_engine, ctx, nova):
+    """An engine that died mid-update can leave the server in VERIFY_RESIZE: the next update
+    confirms it if it has the wanted flavor, and reverts it first otherwise."""
+    stack = create(cloud_engine, ctx, "left", template({"Web": instance()}))
+    (server,) = nova.servers.list()
+
+    def leave_resized(flavor):
+        nova.servers.resize(server, nova.flavors.find(name=flavor))
+        deadline = time.monotonic() + 10
+        while nova.servers.get(server.id).status != "VERIFY_RESIZE":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+
+    for left, wanted in (("m1.small", "m1.small"), ("m1.large", "m1.medium")):
+        leave_resized(left)
+        text = template({"Web": instance(InstanceType=wanted)})
+        assert wait_update(cloud_engine, ctx, stack["id"], text)["stack_status"] == (
+            "UPDATE_COMPLETE"
+        )
+        after = nova.servers.get(server.id)
+        assert (after.status, after.flavor["original_name"]) == ("ACTIVE", wanted)
+
+
+def test_a_failing_resize_fails_the_update_with_novas_fault(cloud_engine, ctx, nova):
+    fail = [{"Key": "localcloud:fail", "Value": "resize"}]
+    stack = create(cloud_engine, ctx, "bad", template({"Web": instance(Tags=fail)}))
+    (server,) = nova.servers.list()
+    cloud_engine.update_stack(
+        ctx,
+        stack["id"],
+        template({"Web": instance(Tags=fail, InstanceType="m1.small")}),
+        disable_rollback=True,
+    )
+    assert cloud_engine.wait(stack["id"], 30)
+    failed = cloud_engine.show_stack(ctx, stack["id"])
+    reason = (
+        f"UPDATE failed: Server {server.name} ({server.id}) went to ERROR while resizing to "
+        "flavor m1.small: Resize error: failure requested by server metadata "
+        "localcloud:fail=resize"
+    )
+    assert (failed["stack_status"], failed["stack_status_reason"]) == (
+        "UPDATE_FAILED",
+        f"Resource Web: {reason}",
+    )
+    assert events(cloud_engine, ctx, stack["id"])[-2][:4] == ("Web", "UPDATE", "FAILED", reason)
+    assert nova.servers.get(server.id).status == "ERROR"
+
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
+    assert nova.servers.list() == []
+
+
+def test_a_resize_nova_rolls_back_fails_the_update(cloud_engine, ctx, nova):
+    stack = create(
+        cloud_engine, ctx, "shrink", template({"Web": instance(InstanceType="m1.small")})
+    )
+    (server,) = nova.servers.list()
+    smaller = template({"Web": instance(InstanceType="m1.tiny")})
+    cloud_engine.update_stack(ctx, stack["id"], smaller, disable_rollback=True)
+    assert cloud_engine.wait(stack["id"], 30)
+    failed = cloud_engine.show_stack(ctx, stack["id"])
+    assert failed["stack_status_reason"] == (
+        f"Resource Web: UPDATE failed: Nova did not resize server {server.name} ({server.id}) "
+        "to flavor m1.tiny: it is ACTIVE with flavor m1.small"
+    )
+    # The server is as it was: the disk of m1.tiny is smaller than the one it has.
+    kept = nova.servers.get(server.id)
+    assert (kept.status, kept.flavor["original_name"]) == ("ACTIVE", "m1.small")
 
 
 def test_user_data_is_decoded_before_assembly():

@@ -8,6 +8,8 @@ LaunchConfigurationName, and they roll their members onto the new one.
 
 from __future__ import annotations
 
+import dataclasses
+
 from heat.common.exception import NotSupported
 from heat.engine import properties
 from heat.engine.findings import format_path
@@ -16,7 +18,9 @@ from heat.engine.resources import servers
 from heat.engine.resources.aws.ec2.instance import Instance
 
 # The launch configuration's properties that its members (AWS::EC2::Instance) take as their
-# own, with the same name: they are declared (and checked) exactly as the instance's.
+# own, with the same name: they are declared (and checked) exactly as the instance's, except
+# that none changes in place (an instance resizes for a new InstanceType; a configuration is
+# replaced, so that its groups see a new name and roll their members).
 MEMBER_PROPERTIES = (
     "ImageId",
     "InstanceType",
@@ -33,7 +37,10 @@ class LaunchConfiguration(Resource):
     type_name = "AWS::AutoScaling::LaunchConfiguration"
     description = "The instance definition of an auto scaling group's members."
     properties_schema = {
-        **{name: Instance.properties_schema[name] for name in MEMBER_PROPERTIES},
+        **{
+            name: dataclasses.replace(Instance.properties_schema[name], update_allowed=False)
+            for name in MEMBER_PROPERTIES
+        },
         "BlockDeviceMappings": properties.Schema(properties.LIST, description="Not supported."),
         "InstanceMonitoring": properties.Schema(properties.BOOLEAN),
     }

@@ -1,9 +1,10 @@
 """AWS::EC2::Instance: a Nova server booted with Heat's cloud-init user data.
 
 The template's UserData (base64, as Fn::Base64 gives it) and the resource's Metadata (for
-cfn-init) go into the multipart user data built by heat.engine.userdata; Tags become server
-metadata and are the only property that changes in place. Networking comes from Nova's
-automatic allocation: SubnetId and NetworkInterfaces are refused rather than ignored.
+cfn-init) go into the multipart user data built by heat.engine.userdata. Tags (server
+metadata) and InstanceType (a Nova resize, see server_resize) change in place; any other
+change replaces the server. Networking comes from Nova's automatic allocation: SubnetId and
+NetworkInterfaces are refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from heat.common.exception import NotSupported
 from heat.engine import attributes, properties
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
-from heat.engine.resources import servers
+from heat.engine.resources import server_resize, servers
 from heat.engine.resources.property_schemas import STRINGS, key_value_list
 
 PLAIN_TEXT_WARNING = (
@@ -30,7 +31,7 @@ class Instance(Resource):
             properties.STRING, required=True, description="Glance image name or id."
         ),
         "InstanceType": properties.Schema(
-            properties.STRING, required=True, description="Nova flavor name."
+            properties.STRING, required=True, update_allowed=True, description="Nova flavor name."
         ),
         "KeyName": properties.Schema(properties.STRING, description="An existing keypair."),
         "AvailabilityZone": properties.Schema(properties.STRING),
@@ -114,7 +115,14 @@ class Instance(Resource):
                 servers.key_value_pairs(self.properties["Tags"]),
                 servers.check_metadata(servers.key_value_pairs(new_properties["Tags"]), where),
             )
+        resizing = None
+        if "InstanceType" in changed:
+            resizing = server_resize.start_resize(self, new_properties["InstanceType"])
         self.properties = new_properties
+        return resizing
+
+    def check_update_complete(self, token) -> bool:
+        return server_resize.resize_complete(self, token)
 
     def handle_delete(self):
         return servers.start_delete(self)

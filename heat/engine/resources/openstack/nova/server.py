@@ -2,8 +2,8 @@
 
 With user_data_format HEAT_CFNTOOLS (the default) the plain-text user_data and the
 resource's Metadata are wrapped in the multipart user data heat-cfntools expect; with RAW
-Nova gets user_data exactly as written. metadata and name change in place; image, flavor
-and user data changes replace the server.
+Nova gets user_data exactly as written. metadata and name change in place, and so does
+flavor (a Nova resize, see server_resize); image and user data changes replace the server.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from heat.engine import attributes, properties
 from heat.engine.findings import format_path
 from heat.engine.resource import Resource
-from heat.engine.resources import servers
+from heat.engine.resources import server_resize, servers
 
 HEAT_CFNTOOLS, RAW = "HEAT_CFNTOOLS", "RAW"
 
@@ -29,7 +29,10 @@ class Server(Resource):
             properties.STRING, required=True, description="Glance image name or id."
         ),
         "flavor": properties.Schema(
-            properties.STRING, required=True, description="Nova flavor name or id."
+            properties.STRING,
+            required=True,
+            update_allowed=True,
+            description="Nova flavor name or id; a change resizes the server.",
         ),
         "key_name": properties.Schema(properties.STRING, description="An existing keypair."),
         "availability_zone": properties.Schema(properties.STRING),
@@ -97,7 +100,14 @@ class Server(Resource):
         if "name" in changed:
             name = new_properties["name"] or servers.server_name(self.context.stack_name, self.name)
             servers.rename(self, name)
+        resizing = None
+        if "flavor" in changed:
+            resizing = server_resize.start_resize(self, new_properties["flavor"])
         self.properties = new_properties
+        return resizing
+
+    def check_update_complete(self, token) -> bool:
+        return server_resize.resize_complete(self, token)
 
     def handle_delete(self):
         return servers.start_delete(self)

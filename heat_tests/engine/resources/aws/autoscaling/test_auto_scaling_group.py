@@ -236,6 +236,23 @@ def test_rolling_update_replaces_members_in_batches(cloud_engine, ctx, nova):
     assert len(done) == 9  # 3 created at first, 3 created and 3 deleted by the update
 
 
+def test_a_new_instance_type_replaces_the_members_not_resizes_them(cloud_engine, ctx, nova):
+    # An instance resizes in place for a new InstanceType; a launch configuration does not:
+    # it is replaced, and the group rolls its members onto the new one.
+    resources = {"Config": launch_config(), "Group": group(MinSize="2")}
+    stack_id = create(cloud_engine, ctx, "flavor", template(resources))["id"]
+    before = {s.id for s in servers(nova).values()}
+    resources["Config"]["Properties"]["InstanceType"] = "m1.small"
+    preview = cloud_engine.preview_update(ctx, stack_id, template(resources))
+    assert [c["resource_name"] for c in preview["replaced"]] == ["Config"]
+    cloud_engine.update_stack(ctx, stack_id, template(resources))
+    assert cloud_engine.wait(stack_id, 60)
+    assert cloud_engine.show_stack(ctx, stack_id)["stack_status"] == "UPDATE_COMPLETE"
+    after = servers(nova).values()
+    assert not before & {s.id for s in after}
+    assert [s.flavor["original_name"] for s in after] == ["m1.small", "m1.small"]
+
+
 def test_min_instances_in_service_must_be_below_max_size(cloud_engine, ctx):
     resources = {"Config": launch_config(), "Group": group(MinSize="1", MaxSize="2")}
     stack_id = create(cloud_engine, ctx, "minsvc", template(resources), disable_rollback=True)["id"]

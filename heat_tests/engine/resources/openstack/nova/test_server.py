@@ -101,3 +101,21 @@ def test_metadata_and_name_change_in_place(cloud_engine, ctx, nova):
         "heat:resource_name": "S",
         "heat:resource_uuid": cloud_engine.db.resources.get_by_name(stack["id"], "S")["uuid"],
     }
+
+
+def test_a_new_flavor_resizes_the_server_with_its_other_changes(cloud_engine, ctx, nova):
+    stack = create(cloud_engine, ctx, "grow", template({"S": server(metadata={"a": "1"})}))
+    (before,) = nova.servers.list()
+    # By id this time: flavor takes a name or an id.
+    changed = template({"S": server(flavor="3", name="bigger", metadata={"a": "2"})})
+    preview = cloud_engine.preview_update(ctx, stack["id"], changed)
+    assert [(c["resource_name"], sorted(c["changed_properties"])) for c in preview["updated"]] == [
+        ("S", ["flavor", "metadata", "name"])
+    ]
+    cloud_engine.update_stack(ctx, stack["id"], changed)
+    assert cloud_engine.wait(stack["id"], 30)
+    assert cloud_engine.show_stack(ctx, stack["id"])["stack_status"] == "UPDATE_COMPLETE"
+    (after,) = nova.servers.list()
+    assert (after.id, after.name, after.status) == (before.id, "bigger", "ACTIVE")
+    assert (after.flavor["original_name"], after.metadata["a"]) == ("m1.medium", "2")
+    assert delete(cloud_engine, ctx, stack["id"]) == ("DELETE", "COMPLETE")
