@@ -209,6 +209,24 @@ def test_stop_start_and_reboot_act_on_the_processes(booted, container_cloud, nov
     assert output.count("localcloud: running cloud-init init --local") == 3
 
 
+def test_a_resize_restarts_the_guest_on_its_new_flavor(booted, container_cloud, nova):
+    machines = container_cloud.app.nova.machines
+    server_id = booted["bad"]
+    before = machines.running_boot(server_id).init
+    nova.servers.resize(server_id, nova.flavors.find(name="m1.small"))
+    machines.wait_idle(server_id)
+    after = machines.running_boot(server_id).init
+    assert not before.alive() and after.alive()
+    deadline = time.monotonic() + 10
+    while nova.servers.get(server_id).status != "VERIFY_RESIZE":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    nova.servers.confirm_resize(server_id)
+    server = nova.servers.get(server_id)
+    assert (server.status, server.flavor["id"]) == ("ACTIVE", "2")
+    assert machines.running_boot(server_id).init.pid == after.pid
+
+
 def test_delete_leaves_no_process_mount_or_directory(booted, container_cloud, nova):
     machines = container_cloud.app.nova.machines
     for server_id in (booted["good"], booted["bad"]):
