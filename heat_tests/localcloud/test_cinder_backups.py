@@ -57,8 +57,8 @@ def fault(answer) -> tuple[int, str]:
 
 @pytest.fixture
 def slow(localcloud):
-    """Backups (and volumes) take long enough to be seen `creating`."""
-    localcloud.settings.volume_delay = 0.3
+    """Backups (and volumes) take long enough to be seen `creating` on a loaded machine."""
+    localcloud.settings.volume_delay = 2.0
     return localcloud
 
 
@@ -129,7 +129,7 @@ def test_a_volume_is_backing_up_until_its_backup_is_available(slow, localcloud_s
     assert vol(session, "GET", f"/volumes/{volume_id}").json()["volume"]["status"] == "available"
 
 
-def test_a_backup_outlives_its_volume(localcloud_session):
+def test_a_backup_outlives_its_volume(localcloud, localcloud_session):
     session = localcloud_session
     volume_id = create_volume(session, size=3)
     created = backup(session, volume_id, name="kept")
@@ -143,6 +143,7 @@ def test_a_backup_outlives_its_volume(localcloud_session):
     kept = vol(session, "GET", f"/backups/{created['id']}").json()["backup"]
     assert (kept["status"], kept["volume_id"], kept["size"]) == ("available", volume_id, 3)
 
+    localcloud.settings.volume_delay = 1.0  # long enough to see it `deleting`
     assert vol(session, "DELETE", f"/backups/{created['id']}").status_code == 202
     assert vol(session, "GET", f"/backups/{created['id']}").json()["backup"]["status"] == (
         "deleting"

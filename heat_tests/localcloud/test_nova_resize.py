@@ -58,7 +58,7 @@ def vm_state(server):
 
 def test_resize_then_confirm(localcloud, nova):
     server = boot(nova)
-    localcloud.settings.boot_delay = 1.0  # long enough to see RESIZE on a loaded machine
+    localcloud.settings.boot_delay = 2.0  # long enough to see RESIZE on a loaded machine
     nova.servers.resize(server, nova.flavors.find(name="m1.small"))
     resizing = nova.servers.get(server.id)
     # The old flavor until the server is on its new host.
@@ -102,7 +102,7 @@ def test_revert_goes_back_to_the_old_flavor(localcloud, nova):
     server = boot(nova)
     nova.servers.resize(server, nova.flavors.find(name="m1.small"))
     wait(nova, server.id, "VERIFY_RESIZE")
-    localcloud.settings.boot_delay = 1.0
+    localcloud.settings.boot_delay = 2.0
     nova.servers.revert_resize(server)
     reverting = nova.servers.get(server.id)
     assert (reverting.status, task_state(reverting), flavor_name(reverting)) == (
@@ -179,9 +179,10 @@ def test_a_resize_can_be_told_to_fail(nova):
     assert flavor_name(failed) == "m1.tiny"
 
 
-def test_shrinking_a_disk_is_rolled_back(nova):
+def test_shrinking_a_disk_is_rolled_back(localcloud, nova):
     # libvirt cannot make a disk smaller: Nova puts the server back as it was.
     server = boot(nova, flavor="m1.small")
+    localcloud.settings.boot_delay = 2.0
     nova.servers.resize(server, nova.flavors.find(name="m1.tiny"))
     assert nova.servers.get(server.id).status == "RESIZE"
     back = wait(nova, server.id, "ACTIVE")

@@ -59,7 +59,8 @@ def _step(plugin, token: dict) -> bool:
             f"Server {status.name} ({server_id}) went to ERROR while resizing to flavor "
             f"{token['flavor']}: {fault}"
         )
-    if status.status == "VERIFY_RESIZE" and phase != "confirming":
+    # After a confirmation or a revert was asked, Nova may show VERIFY_RESIZE a while longer.
+    if status.status == "VERIFY_RESIZE" and phase not in ("confirming", "reverting"):
         if wanted:
             nova.confirm_resize(server_id)
             token["phase"] = "confirming"

@@ -159,7 +159,7 @@ def test_snapshots_and_volumes_from_them(cinder):
 
 
 def test_a_backup_outlives_its_volume(localcloud, cinder):
-    localcloud.settings.volume_delay = 0.2
+    localcloud.settings.volume_delay = 1.0  # long enough to see it `creating` under load
     volume_id = cinder.create_volume(2, name="data")
     poll(lambda: cinder.is_available(volume_id))
     backup_id = cinder.create_backup(volume_id, name="last", description="before deletion")

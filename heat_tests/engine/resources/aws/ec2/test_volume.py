@@ -146,7 +146,7 @@ def test_deletion_policy_snapshot_backs_the_volume_up_then_deletes_it(cloud_engi
 def test_the_backup_id_is_stored_while_the_backup_is_made(cloud_engine, ctx, conn, localcloud):
     data = {**volume(Size=1), "DeletionPolicy": "Snapshot"}
     stack = create(cloud_engine, ctx, "slow", template({"Data": data}))
-    localcloud.settings.volume_delay = 1.0
+    localcloud.settings.volume_delay = 2.0  # the backup is still `creating` when looked at
     cloud_engine.delete_stack(ctx, stack["id"])
     # An engine that dies now leaves the backup's id where the next attempt finds it.
     deadline = time.monotonic() + 10
