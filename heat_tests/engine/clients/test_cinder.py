@@ -59,7 +59,7 @@ def server_id(session):
 
 
 def test_create_poll_available_and_delete(localcloud, cinder):
-    localcloud.settings.volume_delay = 0.2
+    localcloud.settings.volume_delay = 1.0  # `creating` and `deleting` seen under load
     volume_id = cinder.create_volume(2, name="data", availability_zone="nova")
     assert cinder.volume_status(volume_id) == VolumeStatus(
         volume_id, "data", "creating", 2, "nova", None, ()
